@@ -1,0 +1,152 @@
+#pragma once
+// docent::index — one library = one folder holding a SQLite database (WAL) with documents,
+// pages, chunks, an FTS5 index over chunks and per-model vectors. SQLite types stay behind
+// this header.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace docent::index {
+
+// Errors the CLI maps to exit codes.
+struct LibraryError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct LibraryBusy : LibraryError {  // another process holds the write lock past the wait
+  using LibraryError::LibraryError;
+};
+
+// $DOCENT_HOME if set, else $XDG_DATA_HOME/docent, else ~/.local/share/docent.
+// An explicit `--library DIR` wins over both.
+std::filesystem::path resolve_library_dir(const std::optional<std::filesystem::path>& explicit_dir);
+
+struct PageRecord {
+  int number = 0;
+  std::string text;
+  std::string status;  // "ok" | "no_text_layer"
+};
+
+struct ChunkRecord {
+  std::int64_t id = 0;  // assigned by the store
+  int ordinal = 0;
+  std::string text;
+  int first_page = 0;
+  int last_page = 0;
+  std::int64_t start_offset = 0;
+  std::int64_t end_offset = 0;
+  std::int64_t token_count = 0;
+};
+
+struct DocumentRecord {
+  std::int64_t id = 0;
+  std::string path;  // absolute, as given to ingest
+  std::string title;
+  std::string content_hash;  // sha256 hex
+  std::int64_t size_bytes = 0;
+  std::int64_t mtime_ns = 0;
+  int page_count = 0;
+  int pages_without_text = 0;
+  std::int64_t chunk_count = 0;
+  std::string status;  // ingest::to_string(DocumentStatus)
+  std::string error;
+  std::string ingested_at;  // ISO 8601 UTC
+};
+
+// Everything about one document, written atomically.
+struct NewDocument {
+  DocumentRecord document;  // id ignored
+  std::vector<PageRecord> pages;
+  std::vector<ChunkRecord> chunks;  // ids ignored
+};
+
+struct KeywordHit {
+  std::int64_t chunk_id = 0;
+  std::int64_t document_id = 0;
+  std::string path;
+  std::string title;
+  int first_page = 0;
+  int last_page = 0;
+  int ordinal = 0;
+  double score = 0;      // higher is better (negated FTS5 bm25)
+  std::string snippet;   // with matches wrapped in highlight_open / highlight_close
+  std::string text;      // full chunk text
+};
+
+struct SearchOptions {
+  int limit = 10;
+  std::string highlight_open = "[";
+  std::string highlight_close = "]";
+  int snippet_tokens = 24;
+};
+
+struct LibraryStats {
+  std::int64_t documents = 0;
+  std::int64_t documents_ok = 0;
+  std::int64_t documents_failed = 0;
+  std::int64_t pages = 0;
+  std::int64_t pages_without_text = 0;
+  std::int64_t chunks = 0;
+  std::int64_t database_bytes = 0;
+  int schema_version = 0;
+};
+
+class Library {
+ public:
+  enum class Mode { read_write, read_only };
+
+  // Creates the folder (0700) and database (0600) if missing, runs migrations.
+  // Throws LibraryError naming the file and reason if it cannot be opened.
+  static Library open(const std::filesystem::path& dir, Mode mode = Mode::read_write);
+  // Same but in memory: for evaluations that must not touch the user's library.
+  static Library open_in_memory();
+
+  Library(Library&&) noexcept;
+  Library& operator=(Library&&) noexcept;
+  ~Library();
+
+  const std::filesystem::path& dir() const;
+  std::filesystem::path database_path() const;
+  int schema_version() const;
+
+  std::optional<DocumentRecord> find_document(const std::string& path) const;
+  std::optional<DocumentRecord> document(std::int64_t id) const;
+  std::vector<DocumentRecord> documents() const;
+
+  // Replaces any document with the same path; one transaction; returns the new id.
+  std::int64_t put_document(const NewDocument& document);
+  // Records that an unchanged file was seen again (no content rewritten).
+  void touch_document(std::int64_t id, std::int64_t mtime_ns);
+  // Removes a document with its pages, chunks, FTS rows and vectors. False if absent.
+  bool remove_document(std::int64_t id);
+
+  std::vector<PageRecord> pages(std::int64_t document_id) const;
+  std::vector<ChunkRecord> chunks(std::int64_t document_id) const;
+  std::optional<ChunkRecord> chunk(std::int64_t chunk_id) const;
+
+  // BM25 over chunk text and document title. The query is plain words; FTS5 syntax is
+  // neutralised so user input can never be a syntax error.
+  std::vector<KeywordHit> keyword_search(const std::string& query, const SearchOptions& options) const;
+
+  LibraryStats stats() const;
+
+  // Settings that built the library (chunk sizes, tokenizer, embedder...).
+  std::optional<std::string> setting(const std::string& key) const;
+  void set_setting(const std::string& key, const std::string& value);
+
+  // Write many documents faster (one outer transaction); each put_document is still atomic
+  // with respect to crashes only when batching is off. Used by evaluations on throw-away stores.
+  void begin_bulk();
+  void end_bulk();
+
+ private:
+  struct Impl;
+  explicit Library(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace docent::index

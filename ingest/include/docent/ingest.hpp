@@ -1,0 +1,105 @@
+#pragma once
+// docent::ingest — files to pages to chunks. Knows nothing of storage or models.
+// Poppler and ICU stay behind this header.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace docent::ingest {
+
+enum class PageStatus {
+  ok,             // text extracted
+  no_text_layer,  // the page has no extractable text (scanned image); OCR comes later
+};
+
+enum class DocumentStatus {
+  ok,              // every page read (some may have no text layer)
+  scanned,         // opened, but no page has a text layer
+  needs_password,  // encrypted and no password was given
+  wrong_password,  // encrypted and the given password did not open it
+  broken,          // the parser could not open it; `error` carries its reason
+  unsupported,     // a file type we do not read
+};
+
+std::string_view to_string(PageStatus status);
+std::string_view to_string(DocumentStatus status);
+
+struct Page {
+  int number = 0;  // 1-based
+  std::string text;  // cleaned text: ligatures expanded, hyphenation repaired, running headers removed
+  PageStatus status = PageStatus::ok;
+};
+
+struct ExtractedDocument {
+  std::filesystem::path path;
+  std::string title;  // from PDF metadata or the first heading; may be empty
+  DocumentStatus status = DocumentStatus::ok;
+  std::string error;  // one line, for status != ok
+  std::vector<Page> pages;
+};
+
+struct ExtractOptions {
+  std::optional<std::string> password;  // never stored or logged
+  bool remove_running_headers = true;
+};
+
+// Reads .pdf, .txt, .md (and .markdown, .text). Never throws for a bad file: the outcome is in
+// `status` and `error`. Throws std::runtime_error only for I/O failures of the file system itself.
+ExtractedDocument extract(const std::filesystem::path& path, const ExtractOptions& options = {});
+
+// True when `extract` knows the file type (by extension).
+bool is_supported(const std::filesystem::path& path);
+
+// Text clean-up steps, exposed so they can be tested on their own.
+std::string expand_ligatures(std::string_view text);
+std::string repair_hyphenation(std::string_view text);
+// Removes lines that repeat at the top or bottom of most pages (page numbers normalised).
+void remove_running_headers_and_footers(std::vector<Page>& pages);
+
+// ---- chunking ----
+
+using TokenCounter = std::function<std::size_t(std::string_view)>;
+
+// A fast, model-free estimate: words and punctuation marks, with long words counted by length.
+// Used until a library is bound to an embedding model, whose tokenizer then takes its place.
+std::size_t approximate_token_count(std::string_view text);
+
+struct ChunkOptions {
+  std::size_t target_tokens = 200;  // see README for why these defaults
+  std::size_t max_tokens = 256;     // hard limit; never exceeded
+  std::size_t overlap_tokens = 40;  // carried from the end of one chunk into the next
+};
+
+struct Chunk {
+  int ordinal = 0;  // 0-based position within the document
+  std::string text;
+  int first_page = 0;  // 1-based, inclusive
+  int last_page = 0;
+  // Offsets into the document text, which is the pages' texts joined by "\n\f" in order.
+  std::size_t start_offset = 0;
+  std::size_t end_offset = 0;
+  std::size_t token_count = 0;
+};
+
+// Offsets of each page's text within the joined document text (same order as `pages`).
+std::vector<std::size_t> page_start_offsets(const std::vector<Page>& pages);
+inline constexpr std::string_view kPageSeparator = "\n\f";
+
+// Splits on paragraph and sentence boundaries; a sentence longer than max_tokens is split on
+// words. Every chunk's token count (by `count`) is <= max_tokens.
+std::vector<Chunk> chunk_pages(const std::vector<Page>& pages, const ChunkOptions& options,
+                               const TokenCounter& count);
+
+// ---- files ----
+
+// SHA-256 of a file's contents as 64 lowercase hex digits, streamed (constant memory).
+std::string file_sha256(const std::filesystem::path& path);
+std::string sha256_hex(std::string_view bytes);
+
+}  // namespace docent::ingest
