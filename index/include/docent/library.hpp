@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -59,9 +60,41 @@ struct DocumentRecord {
 
 // Everything about one document, written atomically.
 struct NewDocument {
-  DocumentRecord document;  // id ignored
+  DocumentRecord document;  // id and chunk_count ignored; empty ingested_at = now
   std::vector<PageRecord> pages;
   std::vector<ChunkRecord> chunks;  // ids ignored
+  // Optional: one embedding per chunk (same order) for `vector_model_id`, written in the same
+  // transaction. Leave empty to store the document without vectors.
+  std::int64_t vector_model_id = 0;
+  std::vector<std::vector<float>> vectors;
+};
+
+// One embedding model whose vectors live in the library.
+struct EmbeddingModelRecord {
+  std::int64_t id = 0;
+  std::string name;
+  std::string file_hash;  // sha256 hex of the model file
+  int dimension = 0;
+  std::string settings_json;  // pooling, normalisation, prefixes...; stored minified
+  std::string created_at;     // ISO 8601 UTC
+  // Changes whenever a vector of this model is added, replaced or removed: a saved vector
+  // index records it to know whether it is stale.
+  std::int64_t vector_generation = 0;
+};
+
+struct ChunkVector {
+  std::int64_t chunk_id = 0;
+  std::span<const float> values;
+};
+
+// All vectors of one model, row i (values[i*dimension ... (i+1)*dimension)) belongs to
+// chunk_ids[i]; chunk ids ascending.
+struct VectorMatrix {
+  std::int64_t model_id = 0;
+  int dimension = 0;
+  std::int64_t vector_generation = 0;
+  std::vector<std::int64_t> chunk_ids;
+  std::vector<float> values;
 };
 
 struct KeywordHit {
@@ -81,13 +114,19 @@ struct SearchOptions {
   int limit = 10;
   std::string highlight_open = "[";
   std::string highlight_close = "]";
-  int snippet_tokens = 24;
+  int snippet_tokens = 24;  // FTS5 caps this at 64
+  // bm25 column weights: chunk text and document title.
+  double text_weight = 1.0;
+  double title_weight = 1.0;
+  // Drop very common English words from the query (kept when the query has nothing else).
+  bool drop_stopwords = true;
 };
 
 struct LibraryStats {
   std::int64_t documents = 0;
   std::int64_t documents_ok = 0;
-  std::int64_t documents_failed = 0;
+  std::int64_t documents_failed = 0;   // needs_password, wrong_password, broken, unsupported
+  std::int64_t documents_scanned = 0;  // opened, but no page has a text layer
   std::int64_t pages = 0;
   std::int64_t pages_without_text = 0;
   std::int64_t chunks = 0;
@@ -95,12 +134,16 @@ struct LibraryStats {
   int schema_version = 0;
 };
 
+// Not thread-safe: use one Library per thread (several may open the same folder; SQLite's
+// locking and WAL keep them consistent, and writers queue for up to the busy timeout:
+// 30 s, or $DOCENT_BUSY_TIMEOUT_MS).
 class Library {
  public:
   enum class Mode { read_write, read_only };
 
   // Creates the folder (0700) and database (0600) if missing, runs migrations.
-  // Throws LibraryError naming the file and reason if it cannot be opened.
+  // Throws LibraryError naming the file and reason if it cannot be opened. read_only never
+  // creates or migrates anything and works while another process writes.
   static Library open(const std::filesystem::path& dir, Mode mode = Mode::read_write);
   // Same but in memory: for evaluations that must not touch the user's library.
   static Library open_in_memory();
@@ -142,6 +185,25 @@ class Library {
   // with respect to crashes only when batching is off. Used by evaluations on throw-away stores.
   void begin_bulk();
   void end_bulk();
+
+  // ---- Vectors (one set per embedding model).
+  // Returns the id of the model with this name, file hash and settings, registering it if new.
+  // Throws LibraryError if it exists with another dimension.
+  std::int64_t register_embedding_model(const std::string& name, const std::string& file_hash,
+                                        int dimension, const std::string& settings_json = "{}");
+  std::optional<EmbeddingModelRecord> find_embedding_model(const std::string& name,
+                                                           const std::string& file_hash,
+                                                           const std::string& settings_json = "{}") const;
+  std::optional<EmbeddingModelRecord> embedding_model(std::int64_t model_id) const;
+  std::vector<EmbeddingModelRecord> embedding_models() const;
+  // Inserts or replaces vectors in one transaction; every vector must have the model's dimension
+  // and every chunk must exist.
+  void put_vectors(std::int64_t model_id, const std::vector<ChunkVector>& vectors);
+  // Everything needed to build a vector index for the model.
+  VectorMatrix vectors(std::int64_t model_id) const;
+  std::int64_t count_chunks_without_vectors(std::int64_t model_id) const;
+  // Chunks still lacking a vector for the model, lowest ids first, at most `limit`.
+  std::vector<ChunkRecord> chunks_without_vectors(std::int64_t model_id, std::int64_t limit) const;
 
  private:
   struct Impl;

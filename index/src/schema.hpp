@@ -1,0 +1,21 @@
+#pragma once
+// Schema migrations, tracked in PRAGMA user_version.
+
+#include "sqlite_connection.hpp"
+
+namespace docent::index::detail {
+
+// The version this build writes; a database at a higher version is refused.
+int latest_schema_version();
+
+// Brings the database up to latest_schema_version(), one transaction per step, so an
+// interrupted upgrade leaves the database at the last completed version.
+void migrate(Connection& connection);
+
+// Reads PRAGMA user_version.
+int read_schema_version(Connection& connection);
+
+// Throws a clear error when the database was written by a newer docent.
+void refuse_newer_schema(Connection& connection, int version);
+
+}  // namespace docent::index::detail
