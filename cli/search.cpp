@@ -1,0 +1,73 @@
+// `docent search QUERY`: keyword (BM25) search with file, page and highlighted snippet.
+#include <iostream>
+
+#include "command.hpp"
+#include "docent/retrieval.hpp"
+#include "output.hpp"
+
+namespace docent::cli {
+namespace {
+
+struct SearchFlags {
+  std::vector<std::string> words;
+  int limit = 10;
+  bool full_text = false;
+};
+
+std::string pages_label(int first, int last) {
+  if (first <= 0) return "";
+  return first == last ? "p. " + std::to_string(first) : "pp. " + std::to_string(first) + "-" + std::to_string(last);
+}
+
+int run_search(const GlobalOptions& globals, const SearchFlags& flags) {
+  std::string query;
+  for (const auto& word : flags.words) query += (query.empty() ? "" : " ") + word;
+  auto library = open_library(globals, false);
+  retrieval::SearchRequest request;
+  request.query = query;
+  request.limit = flags.limit;
+  bool colour = !globals.json && stdout_is_terminal() && !std::getenv("NO_COLOR");
+  request.highlight_open = colour ? "\x1b[1;33m" : (globals.json ? "<<" : "[");
+  request.highlight_close = colour ? "\x1b[0m" : (globals.json ? ">>" : "]");
+  auto results = retrieval::keyword_search(library, request);
+
+  if (globals.json) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& r : results) {
+      nlohmann::json row = {{"chunk_id", r.chunk_id},  {"path", r.path},        {"title", r.title},
+                            {"first_page", r.first_page}, {"last_page", r.last_page}, {"score", r.score},
+                            {"snippet", r.snippet}};
+      if (flags.full_text) row["text"] = r.text;
+      rows.push_back(row);
+    }
+    print_json({{"query", query}, {"mode", "keyword"}, {"results", rows}});
+  } else if (results.empty()) {
+    std::cout << "No passages match \"" << query << "\".\n";
+  } else {
+    int rank = 0;
+    for (const auto& r : results) {
+      std::cout << ++rank << ". " << r.path;
+      auto pages = pages_label(r.first_page, r.last_page);
+      if (!pages.empty()) std::cout << ", " << pages;
+      char score[32];
+      std::snprintf(score, sizeof score, "%.2f", r.score);
+      std::cout << "  (score " << score << ")\n   " << (flags.full_text ? r.text : r.snippet) << "\n";
+    }
+  }
+  return results.empty() ? kNotFound : kOk;
+}
+
+const bool registered = register_command(50, [](CLI::App& app, GlobalOptions& globals, int& exit_code) {
+  auto flags = std::make_shared<SearchFlags>();
+  auto* search = app.add_subcommand("search", "Find passages by keywords (BM25), with file, page and snippet");
+  search->add_option("query", flags->words, "Words to look for; any order, no special syntax needed")
+      ->required()
+      ->type_name("QUERY...");
+  search->add_option("-k,--limit", flags->limit, "How many passages to show")->check(CLI::Range(1, 1000))->capture_default_str();
+  search->add_flag("--full", flags->full_text, "Print each passage in full instead of a snippet");
+  search->footer("Exit 4 when nothing matches.");
+  search->callback([&globals, &exit_code, flags] { exit_code = run_search(globals, *flags); });
+});
+
+}  // namespace
+}  // namespace docent::cli

@@ -1,0 +1,144 @@
+#pragma once
+// docent::retrieval — puts files into a library, finds passages, evaluates retrieval.
+// Sits above ingest, index and engine; the CLI talks to this module.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "docent/ingest.hpp"
+#include "docent/library.hpp"
+
+namespace docent::retrieval {
+
+// ---- adding files to a library ----
+
+struct ScanOptions {
+  std::vector<std::string> include_globs;  // e.g. "*.pdf"; empty = every supported type
+  std::vector<std::string> exclude_globs;  // matched against the path relative to the scanned root
+  bool follow_symlinks = false;
+};
+
+// Expands files and folders (recursively) into the supported files they contain, sorted.
+// Paths that do not exist are reported in `missing`.
+struct ScanResult {
+  std::vector<std::filesystem::path> files;
+  std::vector<std::string> missing;
+};
+ScanResult scan_paths(const std::vector<std::filesystem::path>& roots, const ScanOptions& options);
+
+// Shell-style glob: '*' (no '/'), '**' (any, including '/'), '?', and [abc] classes.
+bool glob_match(std::string_view pattern, std::string_view path);
+
+enum class FileOutcome {
+  added,      // new document stored
+  updated,    // content changed: chunks replaced
+  unchanged,  // same content hash: nothing rewritten, nothing parsed
+  failed,     // could not be read; recorded with its reason (needs password, broken...)
+  removed,    // sync: the file no longer exists
+};
+std::string_view to_string(FileOutcome outcome);
+
+struct FileReport {
+  std::string path;
+  FileOutcome outcome = FileOutcome::added;
+  std::string status;  // document status ("ok", "needs_password", "broken", ...)
+  std::string reason;  // one line, for failures
+  int pages = 0;
+  int pages_without_text = 0;
+  std::int64_t chunks = 0;
+};
+
+struct IngestProgress {
+  std::size_t files_done = 0;
+  std::size_t files_total = 0;
+  std::int64_t pages_done = 0;
+  std::uint64_t bytes_done = 0;  // for the ETA: file sizes are known before parsing, pages are not
+  std::uint64_t bytes_total = 0;
+  std::string current_file;
+};
+
+struct IngestOptions {
+  ingest::ChunkOptions chunking;
+  std::optional<std::string> password;  // tried on encrypted PDFs; never stored
+  ScanOptions scan;
+  std::function<void(const IngestProgress&)> on_progress;  // called after each file
+  std::function<void(const FileReport&)> on_file;           // called after each file
+  const std::atomic<bool>* cancel = nullptr;                // checked between files
+};
+
+struct IngestSummary {
+  std::vector<FileReport> files;
+  std::size_t added = 0, updated = 0, unchanged = 0, failed = 0, removed = 0;
+  std::int64_t pages = 0;
+  double seconds = 0;
+  bool cancelled = false;
+};
+
+// The library's token counter (approximate until bound to an embedding model).
+ingest::TokenCounter token_counter_for(const index::Library& library);
+
+// Ingests files (skipping unchanged ones by content hash). One document per transaction.
+IngestSummary ingest_paths(index::Library& library, const std::vector<std::filesystem::path>& roots,
+                           const IngestOptions& options);
+
+// Re-scans every folder/file the library knows: new, changed and deleted files.
+// `roots` empty = the roots recorded by earlier ingests.
+IngestSummary sync_library(index::Library& library, const std::vector<std::filesystem::path>& roots,
+                           const IngestOptions& options);
+
+// ---- search ----
+
+struct SearchRequest {
+  std::string query;
+  int limit = 10;
+  std::string highlight_open = "[";
+  std::string highlight_close = "]";
+};
+
+struct SearchResult {
+  std::int64_t chunk_id = 0;
+  std::string path;
+  std::string title;
+  int first_page = 0;
+  int last_page = 0;
+  double score = 0;
+  std::string snippet;
+  std::string text;
+};
+
+std::vector<SearchResult> keyword_search(const index::Library& library, const SearchRequest& request);
+
+// ---- evaluation ----
+
+struct BeirOptions {
+  std::string split = "test";  // qrels/<split>.tsv
+  int k = 10;                  // nDCG@k
+  int recall_depth = 100;      // Recall@depth
+  std::function<void(std::size_t done, std::size_t total, const char* phase)> on_progress;
+};
+
+struct BeirReport {
+  std::string dataset;
+  std::size_t documents = 0;
+  std::size_t chunks = 0;
+  std::size_t queries = 0;
+  double ndcg_at_10 = 0;
+  double recall_at_100 = 0;
+  double mrr_at_10 = 0;
+  double index_seconds = 0;
+  double search_seconds = 0;
+  double search_p50_ms = 0;
+  double search_p95_ms = 0;
+  std::string mode = "keyword";
+};
+
+// Indexes corpus.jsonl into a throw-away in-memory library (title + text per document),
+// runs queries.jsonl, scores against qrels. Throws std::runtime_error on bad input files.
+BeirReport evaluate_beir(const std::filesystem::path& dataset_dir, const BeirOptions& options);
+
+}  // namespace docent::retrieval

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Builds docent (setting up packages if needed) and runs the whole test suite with CTest.
+# Tests that need ../shared skip with a message when it is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)" "$@"
