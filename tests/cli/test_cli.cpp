@@ -1,0 +1,152 @@
+// The docent binary as a user runs it: exit codes, --json, errors, the shipped samples and the
+// shared PDFs.
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
+
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+struct Run {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string quote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+Run docent(const fs::path& library, const std::string& arguments) {
+  docent::test::TempDir scratch;
+  auto err_file = scratch.path() / "stderr";
+  std::string command = quote(docent::test::docent_binary().string()) + " --library " + quote(library.string()) + " " +
+                        arguments + " 2>" + quote(err_file.string());
+  Run run;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::array<char, 4096> buffer{};
+  std::size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), n);
+  int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream err(err_file);
+  std::stringstream text;
+  text << err.rdbuf();
+  run.err = text.str();
+  return run;
+}
+}  // namespace
+
+TEST(Cli, HelpDocumentsExitCodes) {
+  docent::test::TempDir home;
+  auto run = docent(home.path(), "--help");
+  EXPECT_EQ(run.exit_code, 0);
+  EXPECT_NE(run.out.find("Exit codes"), std::string::npos);
+  EXPECT_NE(run.out.find("ingest"), std::string::npos);
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  docent::test::TempDir home;
+  EXPECT_EQ(docent(home.path(), "frobnicate").exit_code, 2);
+  EXPECT_EQ(docent(home.path(), "search").exit_code, 2);
+}
+
+TEST(Cli, ReadingAMissingLibraryIsAClearError) {
+  docent::test::TempDir home;
+  auto run = docent(home.path() / "none", "search anything");
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("docent ingest"), std::string::npos) << run.err;
+  EXPECT_FALSE(fs::exists(home.path() / "none"));  // a read never creates a library
+}
+
+TEST(Cli, SamplesAnswerEveryQuestionAtTheExpectedPage) {
+  docent::test::TempDir home;
+  auto samples = docent::test::source_dir() / "samples";
+  auto ingest = docent(home.path(), "--json ingest " + quote(samples.string()));
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  auto summary = nlohmann::json::parse(ingest.out);
+  EXPECT_GE(summary["added"].get<int>(), 3);
+  EXPECT_EQ(summary["failed"].get<int>(), 0);
+
+  std::ifstream questions(samples / "questions.tsv");
+  ASSERT_TRUE(questions) << "samples/questions.tsv missing";
+  std::string line;
+  std::getline(questions, line);  // header
+  int asked = 0, found_in_top3 = 0;
+  while (std::getline(questions, line)) {
+    std::istringstream fields(line);
+    std::string question, file, page;
+    std::getline(fields, question, '\t');
+    std::getline(fields, file, '\t');
+    std::getline(fields, page, '\t');
+    auto run = docent(home.path(), "--json search -k 3 " + quote(question));
+    ++asked;
+    auto results = nlohmann::json::parse(run.out)["results"];
+    for (const auto& hit : results) {
+      bool same_file = hit["path"].get<std::string>() == (samples / file).string();
+      int wanted = std::stoi(page);
+      if (same_file && hit["first_page"].get<int>() <= wanted && wanted <= hit["last_page"].get<int>()) {
+        ++found_in_top3;
+        break;
+      }
+    }
+  }
+  EXPECT_GE(asked, 8);
+  std::cout << "samples: " << found_in_top3 << "/" << asked << " questions have the expected file+page in the top 3\n";
+  EXPECT_GE(found_in_top3 * 10, asked * 8);  // keyword search alone: at least 80%
+}
+
+TEST(Cli, EveryManifestPdfInOneRunWithoutACrash) {
+  DOCENT_REQUIRE_SHARED("data/pdfs/MANIFEST.tsv");
+  docent::test::TempDir home;
+  auto pdfs = docent::test::shared_dir() / "data/pdfs";
+  auto run = docent(home.path(), "--json ingest " + quote(pdfs.string()));
+  EXPECT_EQ(run.exit_code, 3) << "some manifest files are broken or locked, so the batch is partial\n" << run.err;
+  auto summary = nlohmann::json::parse(run.out);
+  std::ifstream manifest(pdfs / "MANIFEST.tsv");
+  std::string line;
+  std::getline(manifest, line);
+  int rows = 0;
+  while (std::getline(manifest, line)) ++rows;
+  ASSERT_EQ(summary["files"].size(), static_cast<std::size_t>(rows));
+  for (const auto& file : summary["files"]) {
+    if (file["outcome"] == "failed") {
+      // One line per failed file on stderr, naming the file and the reason.
+      EXPECT_NE(run.err.find(file["path"].get<std::string>() + ": "), std::string::npos) << file.dump();
+      EXPECT_FALSE(file["reason"].get<std::string>().empty()) << file.dump();
+    }
+  }
+  auto list = docent(home.path(), "--json list");
+  EXPECT_EQ(nlohmann::json::parse(list.out).size(), static_cast<std::size_t>(rows));
+  auto search = docent(home.path(), "--json search tracemonkey trace");
+  ASSERT_EQ(search.exit_code, 0);
+  EXPECT_NE(search.out.find("tracemonkey.pdf"), std::string::npos);
+}
+
+TEST(Cli, RemoveLeavesNothingSearchable) {
+  docent::test::TempDir home, docs;
+  std::ofstream(docs.path() / "note.md") << "The quokka is a small marsupial.";
+  ASSERT_EQ(docent(home.path(), "ingest " + quote(docs.path().string())).exit_code, 0);
+  EXPECT_EQ(docent(home.path(), "search quokka").exit_code, 0);
+  EXPECT_EQ(docent(home.path(), "remove " + quote((docs.path() / "note.md").string())).exit_code, 0);
+  EXPECT_EQ(docent(home.path(), "search quokka").exit_code, 4);
+  EXPECT_EQ(docent(home.path(), "remove " + quote((docs.path() / "note.md").string())).exit_code, 4);
+}
+
+TEST(Cli, LibraryIsPrivate) {
+  docent::test::TempDir home, docs;
+  std::ofstream(docs.path() / "note.md") << "private words";
+  auto library = home.path() / "lib";
+  ASSERT_EQ(docent(library, "ingest " + quote(docs.path().string())).exit_code, 0);
+  EXPECT_EQ(fs::status(library).permissions() & fs::perms::all, fs::perms::owner_all);
+  for (const auto& entry : fs::directory_iterator(library))
+    EXPECT_EQ(entry.status().permissions() & (fs::perms::group_all | fs::perms::others_all), fs::perms::none)
+        << entry.path();
+}

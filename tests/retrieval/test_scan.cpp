@@ -1,0 +1,63 @@
+#include <fstream>
+
+#include "docent/retrieval.hpp"
+#include "test_support.hpp"
+
+namespace fs = std::filesystem;
+using docent::retrieval::glob_match;
+
+TEST(Glob, StarStaysWithinAFolder) {
+  EXPECT_TRUE(glob_match("*.pdf", "paper.pdf"));
+  EXPECT_FALSE(glob_match("*.pdf", "drafts/paper.pdf"));
+  EXPECT_FALSE(glob_match("*.pdf", "paper.pdf.bak"));
+}
+
+TEST(Glob, DoubleStarCrossesFolders) {
+  EXPECT_TRUE(glob_match("**/*.pdf", "a/b/c.pdf"));
+  EXPECT_TRUE(glob_match("**/*.pdf", "c.pdf"));
+  EXPECT_TRUE(glob_match("drafts/**", "drafts/x/y.md"));
+  EXPECT_FALSE(glob_match("drafts/**", "final/x.md"));
+}
+
+TEST(Glob, QuestionMarkAndClasses) {
+  EXPECT_TRUE(glob_match("v?.md", "v1.md"));
+  EXPECT_FALSE(glob_match("v?.md", "v10.md"));
+  EXPECT_TRUE(glob_match("[a-c]*.txt", "b.txt"));
+  EXPECT_FALSE(glob_match("[!a-c]*.txt", "b.txt"));
+}
+
+namespace {
+void write(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+}  // namespace
+
+TEST(Scan, RecursesFiltersAndSkipsHiddenFolders) {
+  docent::test::TempDir dir;
+  const auto& root = dir.path();
+  write(root / "a.md", "# A\n");
+  write(root / "notes" / "b.txt", "b");
+  write(root / "notes" / "drafts" / "c.md", "c");
+  write(root / ".git" / "d.md", "d");
+  write(root / "image.png", "not a document");
+
+  auto all = docent::retrieval::scan_paths({root}, {});
+  ASSERT_EQ(all.files.size(), 3u);
+  EXPECT_EQ(all.files[0], root / "a.md");
+
+  docent::retrieval::ScanOptions only_md;
+  only_md.include_globs = {"*.md"};
+  only_md.exclude_globs = {"drafts/"};
+  auto filtered = docent::retrieval::scan_paths({root}, only_md);
+  ASSERT_EQ(filtered.files.size(), 1u);
+  EXPECT_EQ(filtered.files[0], root / "a.md");
+}
+
+TEST(Scan, ReportsMissingAndUnsupported) {
+  docent::test::TempDir dir;
+  write(dir.path() / "x.png", "png");
+  auto result = docent::retrieval::scan_paths({dir.path() / "nope", dir.path() / "x.png"}, {});
+  EXPECT_TRUE(result.files.empty());
+  EXPECT_EQ(result.missing.size(), 2u);
+}
