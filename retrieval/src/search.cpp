@@ -1,15 +1,25 @@
 // Keyword search over a library (BM25 via the store's FTS5 index).
+#include <map>
+#include <set>
+
 #include "docent/retrieval.hpp"
 
 namespace docent::retrieval {
 
 std::vector<SearchResult> keyword_search(const index::Library& library, const SearchRequest& request) {
   index::SearchOptions options;
-  options.limit = request.limit;
+  // Neighbouring chunks share their overlap, so one passage often matches twice; fetch more and
+  // keep only the better-ranked of two adjacent chunks of one document.
+  options.limit = request.limit * 3;
   options.highlight_open = request.highlight_open;
   options.highlight_close = request.highlight_close;
+  std::map<std::int64_t, std::set<int>> taken;  // document id -> ordinals shown
   std::vector<SearchResult> results;
   for (auto& hit : library.keyword_search(request.query, options)) {
+    if (static_cast<int>(results.size()) >= request.limit) break;
+    auto& ordinals = taken[hit.document_id];
+    if (ordinals.count(hit.ordinal - 1) || ordinals.count(hit.ordinal + 1)) continue;
+    ordinals.insert(hit.ordinal);
     SearchResult result;
     result.chunk_id = hit.chunk_id;
     result.path = std::move(hit.path);
