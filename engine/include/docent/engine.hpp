@@ -59,6 +59,37 @@ struct ChatMessage {
   std::string content;
 };
 
+// Chat templates are rendered natively for the families docent knows:
+// "deepseek-r1", "chatml" (Qwen), "llama-3". Anything else is "none".
+std::string detect_chat_family(std::string_view template_text);
+// The family of a GGUF model's tokenizer.chat_template, or of a Hugging Face folder /
+// tokenizer_config.json. Throws ModelError when the file cannot be read.
+std::string chat_family_of(const std::filesystem::path& model);
+// The prompt text (special tokens spelled out; encode with parse_special). Assistant turns of
+// deepseek-r1 lose their reasoning, as the model's own template does. Throws
+// std::invalid_argument for an unknown family or role.
+std::string render_chat(std::string_view family, const std::vector<ChatMessage>& messages,
+                        bool add_generation_prompt);
+
+// Routes streamed text: what lies inside <think>...</think> goes to `thinking`, the rest to
+// `answer`. Tags may be split across pieces. DeepSeek-R1's prompt already opens <think>, so
+// its output starts inside (`starts_in_thinking`). Whitespace right after </think> is dropped.
+class ThinkSplitter {
+ public:
+  using Sink = std::function<void(std::string_view)>;
+  ThinkSplitter(Sink answer, Sink thinking, bool starts_in_thinking = false);
+  void feed(std::string_view piece);
+  void finish();  // flushes text held back as a possible partial tag
+  bool in_thinking() const { return in_thinking_; }
+
+ private:
+  void emit(std::string_view text);
+  Sink answer_, thinking_;
+  bool in_thinking_;
+  bool trimming_answer_start_ = false;
+  std::string pending_;  // a suffix that may be the start of a tag
+};
+
 // ===== section: models and generation (owner: engine core work) =====
 
 // What `docent models info` prints.
