@@ -81,7 +81,9 @@ WordPieceTokenizer::WordPieceTokenizer(Vocabulary vocabulary, WordPieceOptions o
       token_text_[index] = std::string(text);
     } else {
       word_start_.try_emplace(std::string(text), id);
-      token_text_[index] = " " + std::string(text);
+      std::string spaced(1, ' ');
+      spaced.append(text);
+      token_text_[index] = std::move(spaced);
     }
   }
 }
