@@ -151,10 +151,15 @@ void quantize_row_q6_k(const float* in, BlockQ6_K* out, std::int64_t count) {
 }
 
 void round_trip_q8_0(float* values, std::int64_t count) {
-  BlockQ8_0 block;
+  // The reference's vectorized activation quantizer multiplies by 127/max (not 1/d) and rounds
+  // half to even; matching that keeps rounding ties identical.
   for (std::int64_t offset = 0; offset < count; offset += kBlock32) {
-    quantize_row_q8_0(values + offset, &block, kBlock32);
-    dequantize_row(TensorType::q8_0, &block, values + offset, kBlock32);
+    float* x = values + offset;
+    float magnitude = 0;
+    for (int j = 0; j < kBlock32; ++j) magnitude = std::max(magnitude, std::fabs(x[j]));
+    float d = half_to_float(float_to_half(magnitude / 127.0f));
+    float inverse = magnitude != 0 ? 127.0f / magnitude : 0.0f;
+    for (int j = 0; j < kBlock32; ++j) x[j] = d * static_cast<float>(round_even(x[j] * inverse));
   }
 }
 

@@ -1,0 +1,57 @@
+#pragma once
+// The shared decoder-only transformer (Llama, Qwen2): RMSNorm, rotary attention with grouped
+// KV heads and optional q/k/v biases, SwiGLU feed-forward, tied or untied output. Everything
+// architecture-specific comes from the ArchitectureSpec tables.
+
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "kv_cache.hpp"
+#include "matmul.hpp"
+#include "model_weights.hpp"
+
+namespace docent::engine {
+
+struct DecoderOptions {
+  ActivationRounding rounding = ActivationRounding::like_reference;
+  // With an F16 cache, the reference also rounds queries and attention probabilities to F16
+  // before the two attention products; mirror it (only matters at the 1e-4 level).
+  bool round_attention_like_reference = true;
+};
+
+class Transformer {
+ public:
+  // Throws ModelError when the file is not a supported, well-formed decoder.
+  explicit Transformer(std::shared_ptr<const GgufFile> file, DecoderOptions options = {});
+
+  const HyperParameters& parameters() const { return weights_.parameters(); }
+  const ModelWeights& weights() const { return weights_; }
+  const DecoderOptions& options() const { return options_; }
+
+  // Runs `tokens` at positions cache.length()... and appends them to the cache. Writes logits for
+  // every token (tokens.size() x vocabulary, row-major) when `all_positions`, else only for the
+  // last token. Throws ModelError on an out-of-range token or when the cache is full.
+  void forward(std::span<const std::int32_t> tokens, KvCache& cache, std::vector<float>& logits,
+               bool all_positions) const;
+
+  // forward() in windows of `window` tokens (bounded scratch memory for long prompts); same
+  // logits as one call.
+  void prefill(std::span<const std::int32_t> tokens, KvCache& cache, std::vector<float>& logits, bool all_positions,
+               int window) const;
+
+ private:
+  void attention(int layer, int first_position, int count, const float* queries, KvCache& cache,
+                 float* output) const;
+  ModelWeights weights_;
+  DecoderOptions options_;
+  RopeStyle rope_style_;
+};
+
+// RMSNorm of each row in place: x * w / sqrt(mean(x^2) + eps).
+void rms_norm(float* rows, std::int64_t count, std::int64_t width, const TensorView& weight, double epsilon);
+// Rotates the first `rope_dimensions` of each head of one row at `position`.
+void apply_rope(float* row, int heads, int head_dim, int rope_dimensions, RopeStyle style, int position,
+                double theta_base);
+
+}  // namespace docent::engine
