@@ -1,0 +1,188 @@
+#include "encoder.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "quant/dequantize.hpp"
+#include "quant/half.hpp"
+
+namespace docent::engine {
+
+namespace {
+
+const ArchitectureSpec& encoder_spec(const GgufFile& file) {
+  auto name = file.get_string("general.architecture");
+  if (!name) throw ModelError(file.path().string() + ": missing metadata 'general.architecture'");
+  const ArchitectureSpec* spec = find_architecture(*name);
+  if (spec == nullptr || spec->kind != ModelKind::encoder)
+    throw ModelError(file.path().string() + ": architecture '" + *name + "' is not a supported encoder (supported: bert)");
+  return *spec;
+}
+
+std::vector<float> decode_vector(const TensorView& view) {
+  std::vector<float> values(static_cast<std::size_t>(view.row_length()));
+  dequantize_row(view.type, view.data, values.data(), view.row_length());
+  return values;
+}
+
+float gelu_tanh(float x) {
+  constexpr float kSqrtTwoOverPi = 0.79788456080286535588f;
+  return 0.5f * x * (1.0f + std::tanh(kSqrtTwoOverPi * x * (1.0f + 0.044715f * x * x)));
+}
+
+}  // namespace
+
+float gelu(float x, GeluVariant variant) {
+  switch (variant) {
+    case GeluVariant::erf: return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752440f));
+    case GeluVariant::tanh: return gelu_tanh(x);
+    case GeluVariant::tanh_half_table:
+      // The reference tabulates GELU over all F16 inputs and clamps beyond +-10.
+      if (x <= -10.0f) return 0.0f;
+      if (x >= 10.0f) return x;
+      return round_to_half(gelu_tanh(round_to_half(x)));
+  }
+  return x;
+}
+
+void layer_norm(float* rows, std::int64_t count, std::int64_t width, const TensorView& weight, const TensorView& bias,
+                double epsilon) {
+  std::vector<float> scale = decode_vector(weight), shift = decode_vector(bias);
+  for (std::int64_t r = 0; r < count; ++r) {
+    float* x = rows + r * width;
+    double sum = 0;
+    for (std::int64_t i = 0; i < width; ++i) sum += x[i];
+    const float mean = static_cast<float>(sum / static_cast<double>(width));
+    double squares = 0;
+    for (std::int64_t i = 0; i < width; ++i) {
+      x[i] -= mean;
+      squares += static_cast<double>(x[i] * x[i]);
+    }
+    const float variance = static_cast<float>(squares / static_cast<double>(width));
+    const float inverse = 1.0f / std::sqrt(variance + static_cast<float>(epsilon));
+    for (std::int64_t i = 0; i < width; ++i)
+      x[i] = x[i] * inverse * scale[static_cast<std::size_t>(i)] + shift[static_cast<std::size_t>(i)];
+  }
+}
+
+Encoder::Encoder(std::shared_ptr<const GgufFile> file, EncoderOptions options)
+    : weights_(file, encoder_spec(*file)), options_(options) {}
+
+Pooling Encoder::default_pooling() const { return parameters().pooling_type == 2 ? Pooling::cls : Pooling::mean; }
+
+std::vector<std::vector<float>> Encoder::embed(const std::vector<std::vector<std::int32_t>>& sequences, Pooling pooling,
+                                               bool normalize) const {
+  const HyperParameters& p = parameters();
+  const ModelWeights& w = weights_;
+  const std::int64_t hidden = p.hidden, query_width = static_cast<std::int64_t>(p.heads) * p.head_dim;
+  std::vector<std::int64_t> starts;
+  std::int64_t total = 0;
+  for (const auto& sequence : sequences) {
+    if (sequence.empty()) throw ModelError("cannot embed an empty token sequence");
+    if (static_cast<std::int64_t>(sequence.size()) > p.max_positions)
+      throw ModelError("sequence of " + std::to_string(sequence.size()) + " tokens exceeds the encoder's " +
+                       std::to_string(p.max_positions) + " positions");
+    for (auto token : sequence)
+      if (token < 0 || token >= p.vocabulary)
+        throw ModelError("token id " + std::to_string(token) + " is outside the vocabulary");
+    starts.push_back(total);
+    total += static_cast<std::int64_t>(sequence.size());
+  }
+  if (total == 0) return {};
+
+  auto buffer = [total](std::int64_t width) { return std::vector<float>(static_cast<std::size_t>(total * width)); };
+  std::vector<float> x = buffer(hidden), q = buffer(query_width), k = buffer(query_width), v = buffer(query_width),
+                     attended = buffer(query_width), projected = buffer(hidden), up = buffer(p.ffn);
+  std::vector<float> scratch(static_cast<std::size_t>(hidden));
+  const TensorView& types = w.get(TensorRole::token_type_embedding);
+  for (std::size_t s = 0; s < sequences.size(); ++s) {
+    for (std::size_t t = 0; t < sequences[s].size(); ++t) {
+      float* row = &x[static_cast<std::size_t>((starts[s] + static_cast<std::int64_t>(t)) * hidden)];
+      embedding_row(w.get(TensorRole::token_embedding), sequences[s][t], row);
+      embedding_row(w.get(TensorRole::position_embedding), static_cast<std::int64_t>(t), scratch.data());
+      for (std::int64_t i = 0; i < hidden; ++i) row[i] += scratch[static_cast<std::size_t>(i)];
+      if (!types.empty()) {  // every token is of type 0 (single-segment input)
+        embedding_row(types, 0, scratch.data());
+        for (std::int64_t i = 0; i < hidden; ++i) row[i] += scratch[static_cast<std::size_t>(i)];
+      }
+    }
+  }
+  layer_norm(x.data(), total, hidden, w.get(TensorRole::embedding_norm), w.get(TensorRole::embedding_norm_bias),
+             p.norm_epsilon);
+
+  const float scale = 1.0f / std::sqrt(static_cast<float>(p.head_dim));
+  std::vector<float> scores;
+  for (int layer = 0; layer < p.layers; ++layer) {
+    auto get = [&](TensorRole role) -> const TensorView& { return w.get(role, layer); };
+    linear(get(TensorRole::attention_query), &get(TensorRole::attention_query_bias), x.data(), total, q.data(), options_.rounding);
+    linear(get(TensorRole::attention_key), &get(TensorRole::attention_key_bias), x.data(), total, k.data(), options_.rounding);
+    linear(get(TensorRole::attention_value), &get(TensorRole::attention_value_bias), x.data(), total, v.data(), options_.rounding);
+    for (std::size_t s = 0; s < sequences.size(); ++s) {
+      const std::int64_t start = starts[s], length = static_cast<std::int64_t>(sequences[s].size());
+      scores.resize(static_cast<std::size_t>(length));
+      for (std::int64_t t = 0; t < length; ++t) {
+        for (int h = 0; h < p.heads; ++h) {
+          const float* query = &q[static_cast<std::size_t>((start + t) * query_width + h * p.head_dim)];
+          float maximum = -INFINITY;
+          for (std::int64_t j = 0; j < length; ++j) {
+            const float* key = &k[static_cast<std::size_t>((start + j) * query_width + h * p.head_dim)];
+            float dot = 0;
+            for (int i = 0; i < p.head_dim; ++i) dot += query[i] * key[i];
+            scores[static_cast<std::size_t>(j)] = dot * scale;
+            maximum = std::max(maximum, scores[static_cast<std::size_t>(j)]);
+          }
+          double sum = 0;
+          for (auto& score : scores) {
+            score = std::exp(score - maximum);
+            sum += score;
+          }
+          const float inverse = static_cast<float>(1.0 / sum);
+          float* out = &attended[static_cast<std::size_t>((start + t) * query_width + h * p.head_dim)];
+          std::fill(out, out + p.head_dim, 0.0f);
+          for (std::int64_t j = 0; j < length; ++j) {
+            const float weight = scores[static_cast<std::size_t>(j)] * inverse;
+            const float* value = &v[static_cast<std::size_t>((start + j) * query_width + h * p.head_dim)];
+            for (int i = 0; i < p.head_dim; ++i) out[i] += weight * value[i];
+          }
+        }
+      }
+    }
+    linear(get(TensorRole::attention_output), &get(TensorRole::attention_output_bias), attended.data(), total,
+           projected.data(), options_.rounding);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
+    layer_norm(x.data(), total, hidden, get(TensorRole::attention_output_norm), get(TensorRole::attention_output_norm_bias),
+               p.norm_epsilon);
+    linear(get(TensorRole::ffn_up), &get(TensorRole::ffn_up_bias), x.data(), total, up.data(), options_.rounding);
+    for (float& value : up) value = gelu(value, options_.gelu);
+    linear(get(TensorRole::ffn_down), &get(TensorRole::ffn_down_bias), up.data(), total, projected.data(), options_.rounding);
+    for (std::size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
+    layer_norm(x.data(), total, hidden, get(TensorRole::layer_output_norm), get(TensorRole::layer_output_norm_bias),
+               p.norm_epsilon);
+  }
+
+  std::vector<std::vector<float>> result;
+  result.reserve(sequences.size());
+  for (std::size_t s = 0; s < sequences.size(); ++s) {
+    std::vector<float> pooled(static_cast<std::size_t>(hidden), 0.0f);
+    const std::int64_t length = static_cast<std::int64_t>(sequences[s].size());
+    if (pooling == Pooling::cls) {
+      std::copy_n(&x[static_cast<std::size_t>(starts[s] * hidden)], hidden, pooled.begin());
+    } else {
+      for (std::int64_t t = 0; t < length; ++t)
+        for (std::int64_t i = 0; i < hidden; ++i)
+          pooled[static_cast<std::size_t>(i)] += x[static_cast<std::size_t>((starts[s] + t) * hidden + i)];
+      for (float& value : pooled) value /= static_cast<float>(length);
+    }
+    if (normalize) {
+      double norm = 0;
+      for (float value : pooled) norm += static_cast<double>(value) * value;
+      norm = std::sqrt(norm);
+      if (norm > 0)
+        for (float& value : pooled) value = static_cast<float>(value / norm);
+    }
+    result.push_back(std::move(pooled));
+  }
+  return result;
+}
+
+}  // namespace docent::engine
