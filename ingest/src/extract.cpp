@@ -1,0 +1,172 @@
+// extract(): picks a reader by extension, then cleans the pages.
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+#include "ingest_internal.hpp"
+
+namespace docent::ingest {
+namespace {
+
+enum class FileKind { pdf, plain_text, markdown, unknown };
+
+FileKind kind_of(const std::filesystem::path& path) {
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  if (extension == ".pdf") return FileKind::pdf;
+  if (extension == ".txt" || extension == ".text") return FileKind::plain_text;
+  if (extension == ".md" || extension == ".markdown") return FileKind::markdown;
+  return FileKind::unknown;
+}
+
+std::string read_whole_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path.string() + ": cannot open: " + std::strerror(errno));
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw std::runtime_error(path.string() + ": read error");
+  return std::move(buffer).str();
+}
+
+std::string markdown_title(std::string_view text) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    if (line.rfind("# ", 0) == 0) {
+      std::string_view title = line.substr(2);
+      while (!title.empty() && (title.front() == ' ')) title.remove_prefix(1);
+      while (!title.empty() && (title.back() == ' ' || title.back() == '#' || title.back() == '\r')) title.remove_suffix(1);
+      return std::string(title);
+    }
+    start = end + 1;
+  }
+  return {};
+}
+
+void set_page_statuses(ExtractedDocument& document, bool is_pdf) {
+  if (document.status != DocumentStatus::ok) return;
+  std::size_t without_text = 0;
+  for (Page& page : document.pages) {
+    if (!detail::has_text_content(page.text)) {
+      page.status = PageStatus::no_text_layer;
+      page.text.clear();
+      ++without_text;
+    }
+  }
+  if (!document.pages.empty() && without_text == document.pages.size()) {
+    if (is_pdf) {
+      document.status = DocumentStatus::scanned;
+      document.error = "no page has a text layer (scanned images; OCR is not supported yet)";
+    } else {
+      document.status = DocumentStatus::broken;
+      document.error = "file has no text";
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(PageStatus status) {
+  switch (status) {
+    case PageStatus::ok: return "ok";
+    case PageStatus::no_text_layer: return "no_text_layer";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(DocumentStatus status) {
+  switch (status) {
+    case DocumentStatus::ok: return "ok";
+    case DocumentStatus::scanned: return "scanned";
+    case DocumentStatus::needs_password: return "needs_password";
+    case DocumentStatus::wrong_password: return "wrong_password";
+    case DocumentStatus::broken: return "broken";
+    case DocumentStatus::unsupported: return "unsupported";
+  }
+  return "unknown";
+}
+
+bool is_supported(const std::filesystem::path& path) { return kind_of(path) != FileKind::unknown; }
+
+namespace detail {
+
+ExtractedDocument read_text_file(const std::filesystem::path& path) {
+  ExtractedDocument result;
+  result.path = path;
+  std::string text = make_valid_utf8(read_whole_file(path));
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // byte order mark
+  if (kind_of(path) == FileKind::markdown) result.title = markdown_title(text);
+  // Form feeds are the one page marker plain text has; without them the file is page 1.
+  std::size_t start = 0;
+  int number = 1;
+  while (true) {
+    const std::size_t feed = text.find('\f', start);
+    const std::size_t end = feed == std::string::npos ? text.size() : feed;
+    Page page;
+    page.number = number++;
+    page.text = text.substr(start, end - start);
+    result.pages.push_back(std::move(page));
+    if (feed == std::string::npos) break;
+    start = feed + 1;
+  }
+  // A trailing form feed ends the last page rather than starting an empty one.
+  if (result.pages.size() > 1 && result.pages.back().text.find_first_not_of(" \t\r\n") == std::string::npos)
+    result.pages.pop_back();
+  return result;
+}
+
+}  // namespace detail
+
+ExtractedDocument extract(const std::filesystem::path& path, const ExtractOptions& options) {
+  const FileKind kind = kind_of(path);
+  if (kind == FileKind::unknown) {
+    ExtractedDocument result;
+    result.path = path;
+    result.status = DocumentStatus::unsupported;
+    result.error = "unsupported file type '" + path.extension().string() + "'";
+    return result;
+  }
+  std::error_code error;
+  const auto status = std::filesystem::status(path, error);
+  if (error || !std::filesystem::exists(status))
+    throw std::runtime_error(path.string() + ": " + (error ? error.message() : "no such file"));
+  if (!std::filesystem::is_regular_file(status)) throw std::runtime_error(path.string() + ": not a regular file");
+
+  if (kind == FileKind::pdf) {
+    if (std::filesystem::file_size(path, error) == 0 && !error) {
+      ExtractedDocument result;
+      result.path = path;
+      result.status = DocumentStatus::broken;
+      result.error = "file is empty";
+      return result;
+    }
+    ExtractedDocument document = detail::read_pdf(path, options.password);
+    if (document.status != DocumentStatus::ok) return document;
+    for (Page& page : document.pages) page.text = detail::clean_pdf_page_text(page.text);
+    // Headers go first: a footer such as "page 4" under a hyphenated last line must not be
+    // glued onto that line.
+    if (options.remove_running_headers) remove_running_headers_and_footers(document.pages);
+    for (Page& page : document.pages) page.text = repair_hyphenation(page.text);
+    set_page_statuses(document, /*is_pdf=*/true);
+    return document;
+  }
+
+  // Notes are not typeset, so a hyphen at a line end is meant; only light clean-up applies.
+  ExtractedDocument document = detail::read_text_file(path);
+  for (Page& page : document.pages) {
+    page.text = detail::normalise_whitespace(expand_ligatures(page.text), /*collapse_spaces=*/false);
+  }
+  if (options.remove_running_headers) remove_running_headers_and_footers(document.pages);
+  set_page_statuses(document, /*is_pdf=*/false);
+  return document;
+}
+
+}  // namespace docent::ingest
