@@ -8,7 +8,18 @@
 namespace docent::cli {
 namespace {
 
+// --chunk-tokens T sets target T, hard limit 1.28 T and overlap T/5 (the defaults' proportions).
+ingest::ChunkOptions chunking_for(std::size_t target) {
+  ingest::ChunkOptions options;
+  if (target == 0) return options;
+  options.target_tokens = target;
+  options.max_tokens = target * 32 / 25;
+  options.overlap_tokens = target / 5;
+  return options;
+}
+
 struct BeirFlags {
+  std::size_t chunk_tokens = 0;
   std::string dir;
   std::string split = "test";
   std::string mode = "keyword";
@@ -21,6 +32,7 @@ int run_beir(const GlobalOptions& globals, const BeirFlags& flags) {
   }
   retrieval::BeirOptions options;
   options.split = flags.split;
+  options.chunking = chunking_for(flags.chunk_tokens);
   ProgressBar bar(stderr_is_terminal() && !globals.quiet && !globals.json);
   options.on_progress = [&](std::size_t done, std::size_t total, const char* phase) {
     std::string counts = std::to_string(done) + (total ? "/" + std::to_string(total) : "") + " " + phase;
@@ -46,6 +58,42 @@ int run_beir(const GlobalOptions& globals, const BeirFlags& flags) {
   return kOk;
 }
 
+struct SquadFlags {
+  std::size_t chunk_tokens = 0;
+  int neighbours = 1;
+  std::string file;
+  std::size_t budget = 1500;
+  std::size_t limit = 0;
+};
+
+int run_squad(const GlobalOptions& globals, const SquadFlags& flags) {
+  retrieval::SquadOptions options;
+  options.token_budget = flags.budget;
+  options.limit = flags.limit;
+  options.chunking = chunking_for(flags.chunk_tokens);
+  options.neighbours = flags.neighbours;
+  ProgressBar bar(stderr_is_terminal() && !globals.quiet && !globals.json);
+  options.on_progress = [&](std::size_t done, std::size_t total, const char* phase) {
+    bar.update(total ? double(done) / total : 0, std::to_string(done) + "/" + std::to_string(total) + " " + phase, 0, "", "");
+  };
+  auto report = retrieval::evaluate_squad(flags.file, options);
+  bar.finish();
+  if (globals.json) {
+    print_json({{"contexts", report.contexts}, {"questions", report.questions}, {"unanswerable", report.unanswerable},
+                {"token_budget", flags.budget}, {"context_recall", report.context_recall},
+                {"paragraph_bm25_recall", report.paragraph_bm25_recall}, {"exact_match", report.exact_match},
+                {"f1", report.f1}, {"abstention_rate", report.abstention_rate}, {"seconds", report.seconds}});
+    return kOk;
+  }
+  std::printf("SQuAD %s: %zu paragraphs, %zu questions (%zu unanswerable), budget %zu tokens, %.1f s\n",
+              flags.file.c_str(), report.contexts, report.questions, report.unanswerable, flags.budget, report.seconds);
+  std::printf("  context recall        %.4f  (sliding windows)\n", report.context_recall);
+  std::printf("  paragraph BM25 recall %.4f  (baseline: whole paragraphs in BM25 order)\n", report.paragraph_bm25_recall);
+  std::printf("  extractive EM %.4f  F1 %.4f  (one sentence vs short gold span)\n", report.exact_match, report.f1);
+  if (report.unanswerable) std::printf("  abstention on unanswerable %.4f\n", report.abstention_rate);
+  return kOk;
+}
+
 const bool registered = register_command(80, [](CLI::App& app, GlobalOptions& globals, int& exit_code) {
   auto* eval = app.add_subcommand("eval", "Measure retrieval quality on standard datasets");
   eval->require_subcommand(1);
@@ -54,9 +102,22 @@ const bool registered = register_command(80, [](CLI::App& app, GlobalOptions& gl
   beir->add_option("dir", flags->dir, "BEIR dataset folder, e.g. ../shared/data/beir/scifact")->required()->check(CLI::ExistingDirectory);
   beir->add_option("--split", flags->split, "Which qrels file to score (qrels/<split>.tsv)")->capture_default_str();
   beir->add_option("--mode", flags->mode, "Retrieval mode")->check(CLI::IsMember({"keyword", "dense", "hybrid"}))->capture_default_str();
+  beir->add_option("--chunk-tokens", flags->chunk_tokens, "Chunk target size in tokens (default: the library default, 200)");
   beir->footer("The dataset is indexed into a throw-away in-memory library; your library is not touched.");
   beir->fallthrough();
   beir->callback([&globals, &exit_code, flags] { exit_code = run_beir(globals, *flags); });
+
+  auto squad_flags = std::make_shared<SquadFlags>();
+  auto* squad = eval->add_subcommand("squad", "Context recall and extractive EM/F1 on a SQuAD-format JSON file");
+  squad->add_option("file", squad_flags->file, "SQuAD v1.1/v2.0 JSON, e.g. ../shared/data/qa/squad-v1.1-dev.json")
+      ->required()
+      ->check(CLI::ExistingFile);
+  squad->add_option("--budget", squad_flags->budget, "Context token budget")->capture_default_str();
+  squad->add_option("--limit", squad_flags->limit, "Only the first N questions (0 = all)")->capture_default_str();
+  squad->add_option("--chunk-tokens", squad_flags->chunk_tokens, "Chunk target size in tokens (default: the library default, 200)");
+  squad->add_option("--window", squad_flags->neighbours, "Neighbouring chunks added on each side of a hit")->capture_default_str();
+  squad->fallthrough();
+  squad->callback([&globals, &exit_code, squad_flags] { exit_code = run_squad(globals, *squad_flags); });
 });
 
 }  // namespace

@@ -14,17 +14,6 @@ struct SearchFlags {
   bool full_text = false;
 };
 
-// Snippets keep the PDF's line breaks; one line per hit reads better.
-std::string one_line(const std::string& text) {
-  std::string flat;
-  for (char c : text) {
-    bool space = c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == ' ';
-    if (space && (flat.empty() || flat.back() == ' ')) continue;
-    flat += space ? ' ' : c;
-  }
-  return flat;
-}
-
 std::string pages_label(int first, int last) {
   if (first <= 0) return "";
   return first == last ? "p. " + std::to_string(first) : "pp. " + std::to_string(first) + "-" + std::to_string(last);
@@ -62,7 +51,7 @@ int run_search(const GlobalOptions& globals, const SearchFlags& flags) {
       if (!pages.empty()) std::cout << ", " << pages;
       char score[32];
       std::snprintf(score, sizeof score, "%.2f", r.score);
-      std::cout << "  (score " << score << ")\n   " << (flags.full_text ? r.text : one_line(r.snippet)) << "\n";
+      std::cout << "  (score " << score << ")\n   " << (flags.full_text ? r.text : r.snippet) << "\n";
     }
   }
   return results.empty() ? kNotFound : kOk;

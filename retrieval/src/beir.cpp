@@ -112,7 +112,7 @@ BeirReport evaluate_beir(const fs::path& dataset_dir, const BeirOptions& options
 
   auto library = index::Library::open_in_memory();
   auto count = token_counter_for(library);
-  ingest::ChunkOptions chunking;
+  const auto& chunking = options.chunking;
   auto index_started = Clock::now();
   library.begin_bulk();
   std::size_t total_documents = 0;

@@ -3,6 +3,7 @@
 #include <set>
 
 #include "docent/retrieval.hpp"
+#include "text_terms.hpp"
 
 namespace docent::retrieval {
 
@@ -27,7 +28,7 @@ std::vector<SearchResult> keyword_search(const index::Library& library, const Se
     result.first_page = hit.first_page;
     result.last_page = hit.last_page;
     result.score = hit.score;
-    result.snippet = std::move(hit.snippet);
+    result.snippet = one_line(hit.snippet);
     result.text = std::move(hit.text);
     results.push_back(std::move(result));
   }

@@ -96,6 +96,14 @@ inline constexpr std::string_view kPageSeparator = "\n\f";
 std::vector<Chunk> chunk_pages(const std::vector<Page>& pages, const ChunkOptions& options,
                                const TokenCounter& count);
 
+// Sentence boundaries (paragraphs first, then sentences; abbreviation-aware), as
+// [start, end) byte offsets into `text`. Used to quote the sentence that supports a claim.
+struct SentenceSpan {
+  std::size_t start = 0;
+  std::size_t end = 0;
+};
+std::vector<SentenceSpan> sentence_spans(std::string_view text);
+
 // ---- files ----
 
 // SHA-256 of a file's contents as 64 lowercase hex digits, streamed (constant memory).

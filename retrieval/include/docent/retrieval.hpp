@@ -113,12 +113,77 @@ struct SearchResult {
 
 std::vector<SearchResult> keyword_search(const index::Library& library, const SearchRequest& request);
 
+// ---- context assembly (sliding windows) ----
+
+struct ContextOptions {
+  int neighbours = 1;        // chunks added on each side of a hit, within its document
+  std::size_t token_budget = 1500;
+  int candidates = 30;       // how many hits are considered before windows are fitted to the budget
+};
+
+// A contiguous stretch of one document: one or more hits widened to their neighbours, merged
+// where they touch, with the chunks' shared overlap text kept once.
+struct ContextWindow {
+  std::int64_t document_id = 0;
+  std::string path;
+  std::string title;
+  int first_page = 0;
+  int last_page = 0;
+  int first_ordinal = 0;
+  int last_ordinal = 0;
+  std::size_t start_offset = 0;  // in the document's joined text (pages joined by "\n\f")
+  std::string text;
+  std::size_t tokens = 0;
+  int best_rank = 0;             // rank of its best hit (0 = top)
+  std::vector<std::int64_t> hit_chunk_ids;
+};
+
+struct AssembledContext {
+  std::vector<ContextWindow> windows;  // by relevance, then position
+  std::size_t tokens = 0;
+};
+
+AssembledContext assemble_context(const index::Library& library, const std::string& query,
+                                  const ContextOptions& options, const ingest::TokenCounter& count);
+
+// ---- answers ----
+
+struct Citation {
+  int number = 0;  // [n] in the answer
+  std::string path;
+  std::string title;
+  int page = 0;
+  std::int64_t chunk_id = 0;
+  std::string quote;  // the sentence that supports the claim
+};
+
+struct Answer {
+  std::string text;             // with [n] markers
+  std::string thinking;         // a reasoning model's <think> span (empty when extractive)
+  bool extractive = true;       // true: sentences quoted from the sources, no language model
+  bool found = false;           // false: nothing relevant in the library
+  std::vector<Citation> citations;
+  std::vector<int> removed_citations;  // numbers the model cited that have no source
+  AssembledContext context;
+  double retrieval_seconds = 0;
+  double answer_seconds = 0;
+};
+
+struct AnswerOptions {
+  ContextOptions context;
+  int max_sentences = 3;
+};
+
+// Best-matching sentences from the assembled context, each cited to its file and page.
+Answer answer_extractive(const index::Library& library, const std::string& question, const AnswerOptions& options);
+
 // ---- evaluation ----
 
 struct BeirOptions {
   std::string split = "test";  // qrels/<split>.tsv
   int k = 10;                  // nDCG@k
   int recall_depth = 100;      // Recall@depth
+  ingest::ChunkOptions chunking;  // library defaults unless set
   std::function<void(std::size_t done, std::size_t total, const char* phase)> on_progress;
 };
 
@@ -136,6 +201,29 @@ struct BeirReport {
   double search_p95_ms = 0;
   std::string mode = "keyword";
 };
+
+struct SquadOptions {
+  std::size_t token_budget = 1500;
+  ingest::ChunkOptions chunking;  // how paragraphs are chunked (library defaults unless set)
+  int neighbours = 1;
+  std::size_t limit = 0;  // evaluate only the first N questions (0 = all)
+  std::function<void(std::size_t done, std::size_t total, const char* phase)> on_progress;
+};
+
+struct SquadReport {
+  std::size_t contexts = 0;
+  std::size_t questions = 0;
+  std::size_t unanswerable = 0;
+  double context_recall = 0;           // gold answer text inside the assembled context
+  double paragraph_bm25_recall = 0;    // baseline: whole paragraphs by plain BM25 within the budget
+  double exact_match = 0;              // extractive answer vs gold answers (SQuAD normalisation)
+  double f1 = 0;
+  double abstention_rate = 0;          // SQuAD 2.0: share of unanswerable questions we declined
+  double seconds = 0;
+};
+
+// SQuAD-format JSON: each paragraph becomes a document of a throw-away in-memory library.
+SquadReport evaluate_squad(const std::filesystem::path& file, const SquadOptions& options);
 
 // Indexes corpus.jsonl into a throw-away in-memory library (title + text per document),
 // runs queries.jsonl, scores against qrels. Throws std::runtime_error on bad input files.

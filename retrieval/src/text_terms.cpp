@@ -1,0 +1,68 @@
+#include "text_terms.hpp"
+
+#include <cctype>
+#include <unordered_set>
+
+namespace docent::retrieval {
+
+namespace {
+const std::unordered_set<std::string>& stopwords() {
+  static const std::unordered_set<std::string> words = {
+      "a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "from", "by", "with", "about",
+      "as", "into", "is", "are", "was", "were", "be", "been", "being", "do", "does", "did", "has", "have", "had",
+      "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "that", "this", "these", "those",
+      "it", "its", "he", "she", "they", "them", "his", "her", "their", "there", "than", "then", "so", "not",
+      "no", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "i", "you", "we",
+      "me", "my", "our", "your", "if", "also", "any", "all", "some", "such", "many", "much", "more", "most"};
+  return words;
+}
+
+bool word_byte(unsigned char c) { return std::isalnum(c) || c >= 0x80; }
+}  // namespace
+
+std::vector<std::string> content_terms(std::string_view text) {
+  constexpr std::size_t kStemLength = 6;
+  std::vector<std::string> terms;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && !word_byte(static_cast<unsigned char>(text[i]))) ++i;
+    std::string word;
+    while (i < text.size() && word_byte(static_cast<unsigned char>(text[i])))
+      word += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i++])));
+    if (word.empty() || stopwords().count(word)) continue;
+    if (word.size() > kStemLength) word.resize(kStemLength);
+    else if (word.size() > 3 && word.back() == 's') word.pop_back();
+    terms.push_back(std::move(word));
+  }
+  return terms;
+}
+
+std::string one_line(std::string_view text) {
+  std::string flat;
+  for (char c : text) {
+    bool space = c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == ' ';
+    if (space && (flat.empty() || flat.back() == ' ')) continue;
+    flat += space ? ' ' : c;
+  }
+  while (!flat.empty() && flat.back() == ' ') flat.pop_back();
+  return flat;
+}
+
+std::vector<std::string> answer_tokens(std::string_view text) {
+  std::vector<std::string> tokens;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty() && word != "a" && word != "an" && word != "the") tokens.push_back(word);
+    word.clear();
+  };
+  for (char c : text) {
+    auto byte = static_cast<unsigned char>(c);
+    if (std::isspace(byte)) flush();
+    else if (std::ispunct(byte)) continue;  // SQuAD drops punctuation without splitting
+    else word += static_cast<char>(std::tolower(byte));
+  }
+  flush();
+  return tokens;
+}
+
+}  // namespace docent::retrieval
