@@ -349,13 +349,35 @@ void remove_running_headers_and_footers(std::vector<Page>& pages) {
   }
   // "Most pages" is taken as at least 30%: books alternate headers between even and odd pages
   // (title left, chapter right), and chapter openings and front matter carry none, so each
-  // variant sits on well under half the pages (36% in Free Culture). Only the two lines at each
-  // edge of a page are candidates, and they must repeat verbatim (digits aside), so this still
-  // does not catch body text. At least three pages, so a coincidence is not a pattern.
+  // variant sits on well under half the pages (36% in Free Culture). At least three pages, so a
+  // coincidence is not a pattern.
+  std::unordered_map<std::string, std::size_t> candidates;  // key -> times seen away from the edges
+  std::size_t longest_candidate = 0;
+  for (const auto& [key, count] : pages_per_key) {
+    if (count >= 3 && std::size_t(count) * 10 >= pages_with_text * 3) {
+      candidates.emplace(key, 0);
+      longest_candidate = std::max(longest_candidate, key.size());
+    }
+  }
+  if (candidates.empty()) return;
+  // A header lives only at the edges. Table rows ("Closure Permanent", dates) also recur at the
+  // top and bottom of pages, but far more often in between, so a key seen in the middle of pages
+  // as often as at their edges is content.
+  for (const Page& page : pages) {
+    const auto lines = detail::split_lines(page.text);
+    const auto edges = detail::edge_line_indices(page.text, lines);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      const std::size_t length = lines[i].end - lines[i].start;
+      // Keys are never much longer than their line; skip lines that cannot match any candidate.
+      if (length == 0 || length > 2 * longest_candidate + 16) continue;
+      if (std::find(edges.begin(), edges.end(), i) != edges.end()) continue;
+      const auto found = candidates.find(detail::running_line_key(std::string_view(page.text).substr(lines[i].start, length)));
+      if (found != candidates.end()) ++found->second;
+    }
+  }
   const auto is_running = [&](const std::string& key) {
-    const auto found = pages_per_key.find(key);
-    return found != pages_per_key.end() && found->second >= 3 &&
-           std::size_t(found->second) * 10 >= pages_with_text * 3;
+    const auto found = candidates.find(key);
+    return found != candidates.end() && found->second * 2 <= std::size_t(pages_per_key[key]);
   };
   for (Page& page : pages) {
     if (page.text.empty()) continue;
