@@ -59,6 +59,12 @@ ExtractedDocument read_pdf(const std::filesystem::path& path, const std::optiona
     result.error = last_poppler_error.empty() ? "not a readable PDF" : tidy_poppler_message(last_poppler_error);
     return result;
   }
+  if (document->is_locked() && password) {
+    // A file encrypted with only an owner password opens without any password; a password
+    // given for other files in the same run must not lock it out.
+    std::unique_ptr<poppler::document> without(poppler::document::load_from_file(path.string()));
+    if (without && !without->is_locked()) document = std::move(without);
+  }
   if (document->is_locked()) {
     // Poppler opens encrypted files it cannot decrypt in a locked state; asking a locked
     // document for pages is not safe, so stop here.

@@ -166,6 +166,8 @@ TEST_F(Manifest, SpecialCases) {
   const auto owner_only = extract(folder_ / "pdfjs/issue9972-1.pdf");
   EXPECT_EQ(owner_only.status, DocumentStatus::ok);
   EXPECT_NE(owner_only.pages.at(0).text.find("SLEEP ENVIRONMENT"), std::string::npos);
+  // ... and with a password meant for some other file.
+  EXPECT_EQ(extract(folder_ / "pdfjs/issue9972-1.pdf", guess).status, DocumentStatus::ok);
 
   // Broken files carry poppler's reason.
   EXPECT_EQ(extract(folder_ / "pdfjs/REDHAT-1531897-0.pdf").error, "Couldn't read xref table");
