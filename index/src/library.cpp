@@ -192,6 +192,16 @@ void check_vectors_shape(Connection& connection, const NewDocument& document) {
 }  // namespace
 
 std::int64_t Library::put_document(const NewDocument& input) {
+  try {
+    return put_document_unchecked(input);
+  } catch (const LibraryBusy&) {
+    throw;
+  } catch (const LibraryError& error) {
+    throw LibraryError(std::string(error.what()) + " [storing " + input.document.path + "]");
+  }
+}
+
+std::int64_t Library::put_document_unchecked(const NewDocument& input) {
   impl_->require_writable();
   Connection& db = impl_->db();
   if (impl_->bulk && !db.in_transaction())

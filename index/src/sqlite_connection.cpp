@@ -163,12 +163,12 @@ void Connection::fail(int code, std::string_view context) const {
   if ((code & 0xff) == SQLITE_BUSY) {
     throw LibraryBusy("library " + display_name_ + " is busy: another docent process is writing");
   }
-  std::string message = "library " + database_ + ": ";
-  std::string_view short_context = context.substr(0, 120);
+  // SQLite's reason first (what a user can act on), then what we were doing, for bug reports.
+  std::string message = "library " + database_ + ": " + sqlite3_errmsg(db_) + " (while: ";
+  std::string_view short_context = context.substr(0, 80);
   message += short_context;
   if (short_context.size() < context.size()) message += "...";
-  message += ": ";
-  message += sqlite3_errmsg(db_);
+  message += ")";
   throw LibraryError(message);
 }
 

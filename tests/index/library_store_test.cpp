@@ -259,7 +259,15 @@ TEST(LibraryDocuments, FailedPutLeavesPreviousVersionIntact) {
   // the old version was deleted and the new document, its pages and first chunk were written.
   auto broken = make_document("/a.pdf", "Broken", {"broken ibis", "also ibis"});
   broken.chunks[1].ordinal = broken.chunks[0].ordinal;
-  EXPECT_THROW(library.put_document(broken), LibraryError);
+  try {
+    library.put_document(broken);
+    FAIL() << "a duplicate ordinal must be refused";
+  } catch (const LibraryError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("UNIQUE constraint failed"), std::string::npos) << message;
+    EXPECT_NE(message.find("/a.pdf"), std::string::npos) << message;
+    EXPECT_NE(message.find(database_in(temp.path()).string()), std::string::npos) << message;
+  }
 
   auto document = library.find_document("/a.pdf");
   ASSERT_TRUE(document);

@@ -208,6 +208,7 @@ class Library {
  private:
   struct Impl;
   explicit Library(std::unique_ptr<Impl> impl);
+  std::int64_t put_document_unchecked(const NewDocument& document);
   std::unique_ptr<Impl> impl_;
 };
 
