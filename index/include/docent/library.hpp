@@ -160,7 +160,9 @@ class Library {
   std::optional<DocumentRecord> document(std::int64_t id) const;
   std::vector<DocumentRecord> documents() const;
 
-  // Replaces any document with the same path; one transaction; returns the new id.
+  // Replaces any document with the same path; one transaction; returns the new id (ids are
+  // never reused). After a crash there is either the whole new document or the old one.
+  // Throws LibraryBusy if another process keeps the write lock past the busy timeout.
   std::int64_t put_document(const NewDocument& document);
   // Records that an unchanged file was seen again (no content rewritten).
   void touch_document(std::int64_t id, std::int64_t mtime_ns);
@@ -183,6 +185,8 @@ class Library {
 
   // Write many documents faster (one outer transaction); each put_document is still atomic
   // with respect to crashes only when batching is off. Used by evaluations on throw-away stores.
+  // Inside a bulk write a failed put_document undoes only itself (a savepoint); other processes
+  // see nothing until end_bulk, and a bulk write never ended is rolled back when the Library dies.
   void begin_bulk();
   void end_bulk();
 
