@@ -191,7 +191,7 @@ light: one white flash every 10 seconds. If a keeper ever times the interval at 
 ten seconds, the rotation machinery needs attention before nightfall.
 
 The original lamp burned colza oil and later paraffin. Electric light arrived in 1958, and the
-present lamp, a 1000-watt metal halide unit, was fitted in 1994. A spare lamp is kept in the padded
+present lamp, a 1000-watt metal halide unit, was fitted in 1994. A spare lamp is kept in the pad{-}ded
 box in the service room and must be replaced after every change. Never touch the glass envelope of a
 new lamp with bare fingers: the oil from skin shortens its life considerably, and the lamp costs the
 Trust more than a month of visitor donations.

@@ -257,6 +257,37 @@ bool has_text_content(std::string_view text) {
   return false;
 }
 
+void repair_hyphenation_across_pages(std::vector<Page>& pages) {
+  for (std::size_t i = 0; i + 1 < pages.size(); ++i) {
+    std::string& first = pages[i].text;
+    std::string& second = pages[i + 1].text;
+    if (first.empty() || second.empty()) continue;
+    const std::size_t hyphen_length = hyphen_length_before(first, first.size());
+    if (hyphen_length == 0 || hyphen_length >= first.size()) continue;
+    const std::size_t hyphen_start = first.size() - hyphen_length;
+    std::size_t left_start = 0;
+    if (!is_lowercase_letter(code_point_before(first, hyphen_start, left_start))) continue;
+    std::size_t after_first_letter = 0;
+    if (!is_lowercase_letter(decode_utf8(second, after_first_letter))) continue;
+
+    std::size_t word_end = 0;
+    while (word_end < second.size() && second[word_end] != ' ' && second[word_end] != '\n' && second[word_end] != '\t') ++word_end;
+    std::size_t word_start_on_first = hyphen_start;
+    while (word_start_on_first > 0 && first[word_start_on_first - 1] != ' ' && first[word_start_on_first - 1] != '\n') --word_start_on_first;
+    const bool compound =
+        std::string_view(first).substr(word_start_on_first, hyphen_start - word_start_on_first).find('-') != std::string_view::npos;
+
+    first.resize(hyphen_start);
+    if (compound) first.push_back('-');
+    first.append(second, 0, word_end);
+    std::size_t rest = word_end;
+    // Drop the space or line break that followed the moved fragment.
+    if (rest < second.size() && second[rest] == ' ') ++rest;
+    if (rest < second.size() && second[rest] == '\n') ++rest;
+    second.erase(0, rest);
+  }
+}
+
 std::string clean_pdf_page_text(std::string_view raw) {
   return normalise_whitespace(expand_ligatures(raw), /*collapse_spaces=*/true);
 }

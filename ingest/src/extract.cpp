@@ -155,6 +155,7 @@ ExtractedDocument extract(const std::filesystem::path& path, const ExtractOption
     // glued onto that line.
     if (options.remove_running_headers) remove_running_headers_and_footers(document.pages);
     for (Page& page : document.pages) page.text = repair_hyphenation(page.text);
+    detail::repair_hyphenation_across_pages(document.pages);
     set_page_statuses(document, /*is_pdf=*/true);
     return document;
   }

@@ -33,6 +33,11 @@ std::string normalise_whitespace(std::string_view text, bool collapse_spaces);
 // The whole clean-up for one PDF page before running headers are looked at.
 std::string clean_pdf_page_text(std::string_view raw);
 
+// Joins a word hyphenated across a page break ("...infor-" | "mation ...") onto the first
+// page, so the whole word is searchable and cited on the page where it starts. Run after
+// running headers are gone, since a footer would otherwise sit between the halves.
+void repair_hyphenation_across_pages(std::vector<Page>& pages);
+
 // True when the text holds at least one letter or digit.
 bool has_text_content(std::string_view text);
 

@@ -45,6 +45,18 @@ TEST(Hyphenation, KeepsRealHyphens) {
   EXPECT_EQ(repair_hyphenation("trailing-"), "trailing-");
 }
 
+TEST(Hyphenation, JoinsAcrossPageBreaks) {
+  std::vector<Page> pages = make_pages({"the lamp needs main-", "tenance every week.\nNext line.", "Page three-",
+                                        "Capital start", "state-of-the-", "art methods"});
+  detail::repair_hyphenation_across_pages(pages);
+  EXPECT_EQ(pages[0].text, "the lamp needs maintenance");
+  EXPECT_EQ(pages[1].text, "every week.\nNext line.");
+  EXPECT_EQ(pages[2].text, "Page three-");
+  EXPECT_EQ(pages[3].text, "Capital start");
+  EXPECT_EQ(pages[4].text, "state-of-the-art");
+  EXPECT_EQ(pages[5].text, "methods");
+}
+
 TEST(Whitespace, KeepsParagraphsCollapsesTheRest) {
   using detail::normalise_whitespace;
   EXPECT_EQ(normalise_whitespace("  a   b \t c  \r\n\r\n\r\n\n d\x0c e \n\n", true), "a b c\n\nd e");

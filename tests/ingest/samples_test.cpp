@@ -69,6 +69,17 @@ TEST(Samples, PdfsLoseHeadersAndKeepWordsWhole) {
   }
 }
 
+TEST(Samples, WordHyphenatedAcrossAPageBreakIsWholeOnItsFirstPage) {
+  // Poppler joins hyphenated line ends inside a text block itself; across a page break (with a
+  // footer and a header between the halves) the join is ours.
+  const auto document = extract(samples() / "tarrow-point-light.pdf");
+  ASSERT_EQ(document.status, DocumentStatus::ok);
+  const std::string& first = document.pages.at(0).text;
+  ASSERT_GE(first.size(), 7u);
+  EXPECT_EQ(first.substr(first.size() - 7), " padded");
+  EXPECT_EQ(document.pages.at(1).text.rfind("box in the service room", 0), 0u);
+}
+
 TEST(Samples, MarkdownNoteIsOnePage) {
   const auto document = extract(samples() / "notes/kitchen-garden.md");
   ASSERT_EQ(document.status, DocumentStatus::ok);
