@@ -76,6 +76,16 @@ TEST(Sentences, LowercaseAfterPeriodDoesNotSplit) {
   EXPECT_EQ(sentence_texts("no final stop").size(), 1u);
 }
 
+TEST(Sentences, PublicSpansCoverParagraphsInOrder) {
+  const std::string text = "## Soil\n\nThe soil is clay. A test showed a pH of 6.2, e.g. acid.\nNext line here.\n\nLast one.";
+  std::vector<std::string> got;
+  for (const auto& span : sentence_spans(text)) got.push_back(text.substr(span.start, span.end - span.start));
+  const std::vector<std::string> expected = {"## Soil", "The soil is clay.", "A test showed a pH of 6.2, e.g. acid.",
+                                             "Next line here.", "Last one."};
+  EXPECT_EQ(got, expected);
+  EXPECT_TRUE(sentence_spans("").empty());
+}
+
 TEST(Paragraphs, BlankLinesSeparate) {
   const std::string text = "one\ntwo\n\n  \nthree\n\n\nfour  ";
   const auto paragraphs = detail::split_paragraphs(text);
