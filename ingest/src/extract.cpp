@@ -98,6 +98,27 @@ bool is_supported(const std::filesystem::path& path) { return kind_of(path) != F
 
 namespace detail {
 
+std::string tidy_pdf_title(std::string_view raw) {
+  std::string title = normalise_whitespace(raw, /*collapse_spaces=*/true);
+  for (char& c : title) {
+    if (c == '\n') c = ' ';
+  }
+  for (std::string_view prefix : {"Microsoft Word - ", "Microsoft PowerPoint - ", "Microsoft Excel - "}) {
+    if (title.rfind(prefix, 0) == 0) title.erase(0, prefix.size());
+  }
+  std::string lower = title;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  if (lower == "untitled" || lower == "untitled document") return {};
+  // One word with a short extension is a file name the producing program filled in.
+  const std::size_t dot = title.rfind('.');
+  if (title.find(' ') == std::string::npos && dot != std::string::npos && dot > 0) {
+    const std::size_t extension_length = title.size() - dot - 1;
+    const bool alphanumeric = std::all_of(title.begin() + dot + 1, title.end(), [](unsigned char c) { return std::isalnum(c); });
+    if (extension_length >= 2 && extension_length <= 8 && alphanumeric) return {};
+  }
+  return title;
+}
+
 ExtractedDocument read_text_file(const std::filesystem::path& path) {
   ExtractedDocument result;
   result.path = path;
@@ -150,6 +171,7 @@ ExtractedDocument extract(const std::filesystem::path& path, const ExtractOption
     }
     ExtractedDocument document = detail::read_pdf(path, options.password);
     if (document.status != DocumentStatus::ok) return document;
+    document.title = detail::tidy_pdf_title(document.title);
     for (Page& page : document.pages) page.text = detail::clean_pdf_page_text(page.text);
     // Headers go first: a footer such as "page 4" under a hyphenated last line must not be
     // glued onto that line.

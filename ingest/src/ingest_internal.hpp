@@ -41,6 +41,10 @@ void repair_hyphenation_across_pages(std::vector<Page>& pages);
 // True when the text holds at least one letter or digit.
 bool has_text_content(std::string_view text);
 
+// A PDF's metadata title made presentable: whitespace collapsed, "Microsoft Word - " style
+// prefixes dropped, and titles that are only a file name ("report.doc") or "Untitled" emptied.
+std::string tidy_pdf_title(std::string_view title);
+
 // ---- readers ----
 
 // Raw (uncleaned) pages of a PDF, or a status saying why there are none.

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "docent/ingest.hpp"
+#include "ingest_internal.hpp"
 #include "test_support.hpp"
 
 namespace docent::ingest {
@@ -74,6 +75,19 @@ TEST(Extract, EmptyAndUnsupportedFiles) {
   EXPECT_THROW(extract(dir.path() / "missing.pdf"), std::runtime_error);
   std::filesystem::create_directory(dir.path() / "folder.pdf");
   EXPECT_THROW(extract(dir.path() / "folder.pdf"), std::runtime_error);
+}
+
+TEST(Extract, PdfTitlesAreTidied) {
+  using detail::tidy_pdf_title;
+  EXPECT_EQ(tidy_pdf_title("  S2ORC: The Semantic\n Scholar Corpus "), "S2ORC: The Semantic Scholar Corpus");
+  EXPECT_EQ(tidy_pdf_title("Microsoft Word - Annual Report 2020"), "Annual Report 2020");
+  EXPECT_EQ(tidy_pdf_title("Microsoft Word - Backup4all_network_backup_solution.doc"), "");
+  EXPECT_EQ(tidy_pdf_title("10811.exe"), "");
+  EXPECT_EQ(tidy_pdf_title("IBM-PDFs.graffle"), "");
+  EXPECT_EQ(tidy_pdf_title("Untitled"), "");
+  EXPECT_EQ(tidy_pdf_title("Version 2.0"), "Version 2.0");
+  EXPECT_EQ(tidy_pdf_title("Free Culture"), "Free Culture");
+  EXPECT_EQ(tidy_pdf_title(""), "");
 }
 
 TEST(Extract, StatusNames) {
