@@ -15,7 +15,6 @@
 
 namespace docent::engine {
 
-enum class Pooling { mean, cls };
 
 enum class GeluVariant {
   erf,               // exact 0.5 x (1 + erf(x / sqrt 2))

@@ -106,8 +106,115 @@ struct ModelInfo {
   std::vector<std::pair<std::string, std::int64_t>> tensor_types;  // type name -> tensor count
   std::string tokenizer_kind;
   std::string chat_template_family;  // "deepseek-r1", "chatml", "llama-3", "none"
-  std::int64_t kv_cache_bytes_per_token = 0;
+  std::int64_t kv_cache_bytes_per_token = 0;  // F16 keys and values, all layers
+  std::int64_t weight_bytes = 0;              // tensor data (mmapped, not copied)
+  std::string file_type;                      // quantization mix, e.g. "Q4_K_M", "F16"
+  bool is_encoder = false;
+  // Weights plus the KV cache for `context` tokens (0: the default context budget).
+  std::int64_t memory_bytes(int context = 0) const;
+  int default_context() const;  // min(context_length, 4096)
 };
+// Reads only the header (fast). Throws ModelError for a bad or unsupported file.
 ModelInfo describe_model(const std::filesystem::path& path);
+
+// A loaded model (weights mmapped) with its tokenizer. Decoders (llama, qwen2) are used through
+// Generator, encoders (bert) through Embedder; one Model may back several of them.
+class Model {
+ public:
+  // Throws ModelError("<path>: <reason>").
+  static std::shared_ptr<const Model> load(const std::filesystem::path& path);
+  ~Model();
+  const ModelInfo& info() const;
+  bool is_encoder() const { return info().is_encoder; }
+  const Tokenizer& tokenizer() const;
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+  explicit Model(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+struct SamplingOptions {
+  float temperature = 0.0f;     // 0: greedy (argmax); otherwise softmax(logits / temperature)
+  int top_k = 40;               // keep the k most likely tokens (0: all)
+  float top_p = 0.95f;          // keep the smallest set with this much probability (1: all)
+  float min_p = 0.05f;          // drop tokens below min_p * p(best) (0: off)
+  float repeat_penalty = 1.0f;  // divide positive / multiply negative logits of recent tokens (1: off)
+  int repeat_last_n = 64;       // how many recent tokens the penalty looks at
+  std::uint64_t seed = 0;
+};
+
+struct GenerationOptions {
+  int max_tokens = 512;
+  SamplingOptions sampling;
+  std::vector<std::string> stop;  // stop strings; the match is not part of the output
+  bool stop_at_end_of_generation = true;
+};
+
+struct GenerationResult {
+  std::vector<TokenId> tokens;  // generated tokens (including the one that completed a stop string)
+  std::string text;             // generated text, cut before a matched stop string
+  std::string stop_reason;      // "end-of-generation", "stop-string", "max-tokens", "cancelled"
+  int prompt_tokens = 0;
+  double prefill_seconds = 0;
+  double generation_seconds = 0;  // after the prompt, for all generated tokens
+};
+
+struct GeneratorOptions {
+  int context_length = 0;   // KV cache budget in tokens; 0: the model's default_context()
+  int prefill_window = 256; // the prompt is processed in windows of this many tokens
+};
+
+// Runs a decoder: keeps the context (KV cache) between calls, so a conversation can continue.
+class Generator {
+ public:
+  explicit Generator(std::shared_ptr<const Model> model, GeneratorOptions options = {});
+  ~Generator();
+  Generator(const Generator&) = delete;
+  Generator& operator=(const Generator&) = delete;
+
+  // Appends tokens to the context and returns the logits that follow them. Throws ModelError when
+  // the context budget would be exceeded or a token is out of range (the context is unchanged).
+  const std::vector<float>& prefill(const std::vector<TokenId>& tokens);
+  const std::vector<float>& step(TokenId token);
+  void reset();
+  int context_used() const;
+  int context_length() const;
+
+  // Receives streamed text (whole UTF-8 characters, never part of a stop string); return false
+  // to stop early.
+  using TextSink = std::function<bool(std::string_view)>;
+  // Encodes `prompt` (special tokens like <|im_start|> are parsed; BOS added when the tokenizer
+  // wants it), then samples until a stop condition. Continues from the current context.
+  GenerationResult generate(std::string_view prompt, const GenerationOptions& options, const TextSink& on_text = {});
+  GenerationResult generate_tokens(const std::vector<TokenId>& prompt, const GenerationOptions& options,
+                                   const TextSink& on_text = {});
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+enum class Pooling { mean, cls };
+
+// Sentence embeddings from an encoder: batch of texts -> L2-normalised vectors.
+class Embedder {
+ public:
+  // `pooling` defaults to what the model file asks for (mean when unspecified).
+  explicit Embedder(std::shared_ptr<const Model> model, std::optional<Pooling> pooling = std::nullopt);
+  ~Embedder();
+  // Texts longer than max_tokens() are truncated (keeping the closing separator).
+  std::vector<std::vector<float>> embed(const std::vector<std::string>& texts) const;
+  std::vector<std::vector<float>> embed_tokens(const std::vector<std::vector<TokenId>>& sequences) const;
+  int dimension() const;
+  int max_tokens() const;
+  Pooling pooling() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace docent::engine
