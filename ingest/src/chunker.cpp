@@ -74,6 +74,7 @@ class Packer {
       const std::string_view page_text = pages_[p].text;
       for (const auto& paragraph : detail::split_paragraphs(page_text)) {
         const std::string_view paragraph_text = page_text.substr(paragraph.start, paragraph.end - paragraph.start);
+        paragraph_starts_ = true;
         for (const auto& sentence : detail::split_sentences(paragraph_text)) {
           const std::size_t start = page_starts_[p] + paragraph.start + sentence.start;
           add_sentence(start, start + (sentence.end - sentence.start));
@@ -141,6 +142,14 @@ class Packer {
   }
 
   void add_unit(const Unit& unit) {
+    // A chunk that is already three quarters full ends where a paragraph ends rather than in
+    // the middle of the next one: chunks that keep to one topic retrieve better.
+    const bool at_paragraph = paragraph_starts_;
+    paragraph_starts_ = false;
+    if (at_paragraph && fresh_units_ > 0 && current_tokens_ * 4 >= target_ * 3) {
+      emit_current();
+      start_with_overlap();
+    }
     while (true) {
       if (current_.empty() || current_tokens_ + unit.tokens <= target_) break;
       if (fresh_units_ > 0) {
@@ -265,6 +274,7 @@ class Packer {
   std::vector<Unit> current_;
   std::size_t current_tokens_ = 0;
   std::size_t fresh_units_ = 0;  // units in current_ that are new, not carried over
+  bool paragraph_starts_ = false;  // the next unit is the first of a paragraph
   std::vector<Chunk> chunks_;
 };
 

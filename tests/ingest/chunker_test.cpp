@@ -159,6 +159,18 @@ TEST(Chunker, LimitsOverlapPagesAndOffsets) {
   EXPECT_EQ(chunks.back().last_page, 4);
 }
 
+TEST(Chunker, PrefersToEndAtParagraphs) {
+  // Paragraphs of four sentences (72 tokens); with a target of 90 a fifth sentence would fit, but
+  // the chunk is three quarters full at the paragraph end, so it stops there.
+  const auto pages = make_pages({numbered_sentences(0, 40, 1)});
+  const auto chunks = chunk_pages(pages, ChunkOptions{90, 120, 0}, approximate_token_count);
+  ASSERT_GT(chunks.size(), 5u);
+  for (const Chunk& chunk : chunks) {
+    EXPECT_EQ(chunk.text.find("\n\n"), std::string::npos) << chunk.text;
+    EXPECT_EQ(chunk.text.rfind("Sentence ", 0), 0u);
+  }
+}
+
 TEST(Chunker, ZeroOverlapMeansDisjointChunks) {
   const auto pages = make_pages({numbered_sentences(0, 40, 1)});
   const auto chunks = chunk_pages(pages, ChunkOptions{50, 64, 0}, approximate_token_count);
