@@ -168,6 +168,18 @@ TEST(Tokenizer, IncompleteTokenizerJsonIsAnError) {
   EXPECT_THROW(Tokenizer::load(path), ModelError);  // no merges
   std::ofstream(path) << R"({"model": {"type": "WordPiece", "vocab": {"a": 0}}})";
   EXPECT_THROW(Tokenizer::load(path), ModelError);  // no [UNK]
+  for (const char* broken : {R"({"model": {"type": "BPE"}})", R"({"model": {"type": "WordPiece", "vocab": []}})",
+                             R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []},
+                                 "pre_tokenizer": {"type": "Split"}})",
+                             R"({"model": {"type": "BPE", "vocab": {"a": "zero"}, "merges": []}})",
+                             R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [7]},
+                                 "pre_tokenizer": {"type": "ByteLevel"}})",
+                             R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, "added_tokens": [1]})",
+                             R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []},
+                                 "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(("}}})"}) {
+    std::ofstream(path) << broken;
+    EXPECT_THROW(Tokenizer::load(path), ModelError) << broken;
+  }
 }
 
 TEST(Tokenizer, LoadsAHuggingFaceFolder) {

@@ -56,7 +56,7 @@ std::string show(const std::vector<TokenId>& ids) {
   return text;
 }
 
-void check_suite(const std::string& suite, const std::string& tokenizer_path, bool byte_level_round_trip) {
+void check_suite(const std::string& suite, const std::string& tokenizer_path, bool round_trip) {
   const auto cases = read_vectors(suite);
   ASSERT_GE(cases.size(), 40u) << suite;
   const auto tokenizer = Tokenizer::load(docent::test::shared_dir() / tokenizer_path);
@@ -66,7 +66,7 @@ void check_suite(const std::string& suite, const std::string& tokenizer_path, bo
     EXPECT_EQ(ids, test_case.expected) << suite << " input: '" << test_case.text << "'\n got:      " << show(ids)
                                        << "\n expected: " << show(test_case.expected);
     if (ids == test_case.expected) ++passed;
-    if (byte_level_round_trip) {
+    if (round_trip) {
       EXPECT_EQ(tokenizer->decode(ids), test_case.text) << suite;
     }
   }
@@ -90,7 +90,7 @@ TEST(TokenizerVectors, Gpt2FromGguf) {
 
 TEST(TokenizerVectors, LlamaSentencePieceFromGguf) {
   DOCENT_REQUIRE_SHARED("fixtures/tokenizers/llama-spm/ggml-vocab-llama-spm.gguf");
-  check_suite("ggml-vocab-llama-spm.gguf", "fixtures/tokenizers/llama-spm/ggml-vocab-llama-spm.gguf", false);
+  check_suite("ggml-vocab-llama-spm.gguf", "fixtures/tokenizers/llama-spm/ggml-vocab-llama-spm.gguf", true);
 }
 
 TEST(TokenizerVectors, BertFromTokenizerJson) {
@@ -130,6 +130,12 @@ void check_golden_decoder(const std::string& model) {
 TEST(TokenizerGolden, TinyQwen2) {
   DOCENT_REQUIRE_SHARED("fixtures/golden/tiny-qwen2-f16.json");
   check_golden_decoder("tiny-qwen2-f16");
+}
+
+TEST(TokenizerGolden, TinyQwen2Quantized) {
+  DOCENT_REQUIRE_SHARED("fixtures/golden/tiny-qwen2-q8_0.json");
+  check_golden_decoder("tiny-qwen2-q8_0");
+  check_golden_decoder("tiny-qwen2-q4_0");
 }
 
 TEST(TokenizerGolden, SmallQwen2) {

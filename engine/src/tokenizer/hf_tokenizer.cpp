@@ -17,6 +17,14 @@ namespace {
 
 using Json = nlohmann::json;
 
+// A member that may be absent: the const operator[] of nlohmann::json must not see a missing key.
+const Json& member(const Json& object, const char* key) {
+  static const Json kNull;
+  if (!object.is_object()) return kNull;
+  const auto found = object.find(key);
+  return found == object.end() ? kNull : *found;
+}
+
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ModelError(path.string() + ": cannot open the file");
@@ -46,7 +54,7 @@ std::optional<std::string> special_token_text(const Json& config, const char* ke
 
 // Collects the vocabulary of model.vocab plus added_tokens into id order.
 Vocabulary read_vocabulary(const Json& document, const std::string& source) {
-  const Json& vocab = document["model"]["vocab"];
+  const Json& vocab = member(member(document, "model"), "vocab");
   if (!vocab.is_object()) throw ModelError(source + ": model.vocab is not an object of piece -> id");
   std::vector<std::pair<TokenId, std::string>> entries;
   std::vector<std::pair<TokenId, bool>> added;  // id, special
@@ -96,12 +104,13 @@ void collect_pretokenizers(const Json& node, std::vector<std::string>& patterns,
   if (type == "Sequence") {
     for (const Json& step : node.value("pretokenizers", Json::array())) collect_pretokenizers(step, patterns, byte_level, source);
   } else if (type == "Split") {
-    const Json& pattern = node["pattern"];
+    const Json& pattern = member(node, "pattern");
+    if (!pattern.is_object()) throw ModelError(source + ": a Split pre-tokenizer has no pattern");
     if (pattern.contains("Regex")) {
-      patterns.push_back(pattern["Regex"].get<std::string>());
+      patterns.push_back(member(pattern, "Regex").get<std::string>());
     } else if (pattern.contains("String")) {
       // A literal separator: quote it for PCRE2.
-      patterns.push_back("\\Q" + pattern["String"].get<std::string>() + "\\E");
+      patterns.push_back("\\Q" + member(pattern, "String").get<std::string>() + "\\E");
     }
     if (node.value("behavior", "Isolated") != "Isolated" || node.value("invert", false))
       throw ModelError(source + ": only Isolated, non-inverted Split pre-tokenizers are supported");
@@ -135,7 +144,7 @@ std::string family_of_pattern(const std::string& pattern) {
 
 std::unique_ptr<Tokenizer> byte_level_bpe_from_json(const Json& document, const std::filesystem::path& path) {
   const std::string source = path.string();
-  const Json& model = document["model"];
+  const Json& model = member(document, "model");
   Vocabulary vocabulary = read_vocabulary(document, source);
 
   ByteLevelBpeOptions options;
@@ -149,7 +158,7 @@ std::unique_ptr<Tokenizer> byte_level_bpe_from_json(const Json& document, const 
   options.pretokenizer_name = options.split_patterns.empty() ? "gpt-2" : family_of_pattern(options.split_patterns.front());
 
   std::vector<std::pair<std::string, std::string>> merges;
-  const Json& merge_list = model["merges"];
+  const Json& merge_list = member(model, "merges");
   if (!merge_list.is_array()) throw ModelError(source + ": model.merges is missing");
   merges.reserve(merge_list.size());
   for (const Json& merge : merge_list) {
@@ -181,7 +190,7 @@ std::unique_ptr<Tokenizer> byte_level_bpe_from_json(const Json& document, const 
 
 std::unique_ptr<Tokenizer> wordpiece_from_json(const Json& document, const std::filesystem::path& path) {
   const std::string source = path.string();
-  const Json& model = document["model"];
+  const Json& model = member(document, "model");
   Vocabulary vocabulary = read_vocabulary(document, source);
   if (model.value("continuing_subword_prefix", "##") != "##")
     throw ModelError(source + ": only the \"##\" WordPiece continuation prefix is supported");
