@@ -90,7 +90,14 @@ std::unique_ptr<Tokenizer> load_gguf_tokenizer(const GgufFile& file) {
     if (!vocabulary.classifier) vocabulary.classifier = vocabulary.bos;
     if (!vocabulary.separator) vocabulary.separator = vocabulary.eos;
     WordPieceOptions options;
-    options.spelling = WordPieceSpelling::gguf;
+    // Current converters mark word starts with "▁"; a vocabulary still in "##" form is read as such.
+    bool has_word_start_marker = false;
+    for (const auto& piece : vocabulary.pieces)
+      if (piece.starts_with("\xE2\x96\x81")) {
+        has_word_start_marker = true;
+        break;
+      }
+    options.spelling = has_word_start_marker ? WordPieceSpelling::gguf : WordPieceSpelling::hugging_face;
     return std::make_unique<WordPieceTokenizer>(std::move(vocabulary), options, source);
   }
   throw ModelError(source + ": unsupported tokenizer model '" + *model + "' (supported: gpt2, llama, bert)");
