@@ -1,6 +1,7 @@
 // Extractive answers: the sentences of the assembled context that best match the question,
 // each cited to the file and page it stands on. Used when no language model is configured.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -20,12 +21,6 @@ struct Candidate {
   double coverage = 0;  // share of the question's weight the sentence covers
 };
 
-int page_at(const ContextWindow& window, std::size_t offset) {
-  // Pages are joined with "\n\f": each form feed before `offset` is one page boundary.
-  auto feeds = std::count(window.text.begin(), window.text.begin() + static_cast<long>(offset), '\f');
-  return window.first_page + static_cast<int>(feeds);
-}
-
 }  // namespace
 
 Answer answer_extractive(const index::Library& library, const std::string& question, const AnswerOptions& options) {
@@ -41,10 +36,12 @@ Answer answer_extractive(const index::Library& library, const std::string& quest
   std::vector<Candidate> candidates;
   std::map<std::string, int> document_frequency;
   std::vector<std::set<std::string>> sentence_terms;
+  std::vector<std::vector<std::string>> sentence_sequences;
   for (const auto& window : answer.context.windows) {
     for (const auto& span : ingest::sentence_spans(window.text)) {
       auto terms = content_terms(std::string_view(window.text).substr(span.start, span.end - span.start));
       std::set<std::string> unique(terms.begin(), terms.end());
+      sentence_sequences.push_back(terms);
       for (const auto& term : unique) document_frequency[term]++;
       sentence_terms.push_back(std::move(unique));
       candidates.push_back({&window, span.start, span.end, 0, 0});
@@ -55,15 +52,39 @@ Answer answer_extractive(const index::Library& library, const std::string& quest
   std::map<std::string, double> weight;
   for (const auto& term : wanted) {
     weight[term] = std::log(1.0 + (candidates.size() + 1.0) / (1.0 + document_frequency[term]));
+    // A number in a question ("car 41", "in 1947") pins the answer down more than any word;
+    // rarity within a small context underrates it.
+    if (std::isdigit(static_cast<unsigned char>(term[0]))) weight[term] *= 2;
     total_weight += weight[term];
   }
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     double matched = 0;
     for (const auto& term : wanted)
       if (sentence_terms[i].count(term)) matched += weight[term];
+    // Question terms that stand next to each other ("car 41") and also stand close together in
+    // the sentence ("car number 41") say more than the same words scattered.
+    const auto& sequence = sentence_sequences[i];
+    for (std::size_t q = 0; q + 1 < question_terms.size(); ++q) {
+      const auto& first = question_terms[q];
+      const auto& second = question_terms[q + 1];
+      if (first == second) continue;
+      bool near = false;
+      for (std::size_t a = 0; a < sequence.size() && !near; ++a) {
+        if (sequence[a] != first) continue;
+        for (std::size_t b = a + 1; b < sequence.size() && b <= a + 3; ++b)
+          if (sequence[b] == second) near = true;
+      }
+      if (near) matched += std::min(weight[first], weight[second]);
+    }
     auto& candidate = candidates[i];
     candidate.coverage = total_weight > 0 ? matched / total_weight : 0;
     std::size_t words = sentence_terms[i].size();
+    // Headings and fragments ("## Soil") are not answers.
+    auto text = std::string_view(candidate.window->text).substr(candidate.start, candidate.end - candidate.start);
+    if (words < 3 || text.front() == '#') {
+      candidate.coverage = 0;
+      continue;
+    }
     // Prefer sentences from better-ranked windows, and not the longest ones merely for length.
     candidate.score = matched / (1.0 + 0.1 * candidate.window->best_rank) / (1.0 + 0.02 * words);
   }
@@ -82,10 +103,11 @@ Answer answer_extractive(const index::Library& library, const std::string& quest
   int taken = 0;
   for (const auto& candidate : candidates) {
     if (taken >= options.max_sentences) break;
-    if (candidate.coverage < kMinimumCoverage / 2 || candidate.score <= 0) break;
+    // Later sentences must hold their own against the best one, or they only add noise.
+    if (candidate.coverage < kMinimumCoverage || candidate.score < 0.5 * candidates.front().score) break;
     const auto& window = *candidate.window;
     std::string sentence = one_line(std::string_view(window.text).substr(candidate.start, candidate.end - candidate.start));
-    int page = page_at(window, candidate.start);
+    int page = window.page_at(candidate.start);
     auto key = std::make_pair(window.path, page);
     auto [it, inserted] = number_of.emplace(key, static_cast<int>(number_of.size()) + 1);
     if (inserted) {

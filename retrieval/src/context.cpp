@@ -9,12 +9,6 @@ namespace docent::retrieval {
 
 namespace {
 
-struct Range {
-  int low = 0, high = 0;  // ordinals, inclusive
-  int best_rank = 0;
-  std::vector<std::int64_t> hits;
-};
-
 // Chunk text between [low, high] with each overlap kept once. Chunk offsets index the same
 // joined document text, so the part of a chunk already covered by its predecessor is exactly
 // the bytes before the predecessor's end offset.
@@ -39,7 +33,29 @@ void build_text(const std::vector<index::ChunkRecord>& chunks, ContextWindow& wi
     window.last_page = std::max(window.last_page, chunks[static_cast<std::size_t>(ordinal)].last_page);
 }
 
+// Page boundaries inside multi-page windows, from the stored page lengths.
+void locate_pages(const index::Library& library, std::map<std::int64_t, std::vector<std::size_t>>& starts_of,
+                  ContextWindow& window) {
+  if (window.first_page == window.last_page) return;
+  auto& starts = starts_of[window.document_id];
+  if (starts.empty()) {
+    std::vector<ingest::Page> pages;
+    for (auto& page : library.pages(window.document_id)) pages.push_back({page.number, std::move(page.text)});
+    starts = ingest::page_start_offsets(pages);
+  }
+  for (int page = window.first_page + 1; page <= window.last_page; ++page)
+    if (page - 1 < static_cast<int>(starts.size())) window.page_starts.emplace_back(page, starts[page - 1]);
+}
+
 }  // namespace
+
+int ContextWindow::page_at(std::size_t offset_in_text) const {
+  std::size_t absolute = start_offset + offset_in_text;
+  int page = first_page;
+  for (const auto& [number, start] : page_starts)
+    if (absolute >= start) page = number;
+  return page;
+}
 
 AssembledContext assemble_context(const index::Library& library, const std::string& query,
                                   const ContextOptions& options, const ingest::TokenCounter& count) {
@@ -49,93 +65,85 @@ AssembledContext assemble_context(const index::Library& library, const std::stri
 
   // Chunks of each document touched, by ordinal (ordinals are dense from 0).
   std::map<std::int64_t, std::vector<index::ChunkRecord>> chunks_of;
-  std::map<std::int64_t, std::vector<Range>> ranges_of;
   std::map<std::int64_t, const index::KeywordHit*> first_hit_of;
-  for (std::size_t rank = 0; rank < hits.size(); ++rank) {
-    const auto& hit = hits[rank];
+  for (const auto& hit : hits) {
     auto& chunks = chunks_of[hit.document_id];
-    if (chunks.empty()) {
-      chunks = library.chunks(hit.document_id);
-      std::sort(chunks.begin(), chunks.end(), [](const auto& a, const auto& b) { return a.ordinal < b.ordinal; });
-      first_hit_of[hit.document_id] = &hit;
-    }
-    int last = static_cast<int>(chunks.size()) - 1;
-    Range range{std::max(0, hit.ordinal - options.neighbours), std::min(last, hit.ordinal + options.neighbours),
-                static_cast<int>(rank), {hit.chunk_id}};
-    auto& ranges = ranges_of[hit.document_id];
-    // Merge with every range it touches (adjacent ranges read as one passage).
-    for (auto it = ranges.begin(); it != ranges.end();) {
-      if (range.low <= it->high + 1 && it->low <= range.high + 1) {
-        range.low = std::min(range.low, it->low);
-        range.high = std::max(range.high, it->high);
-        range.best_rank = std::min(range.best_rank, it->best_rank);
-        range.hits.insert(range.hits.end(), it->hits.begin(), it->hits.end());
-        it = ranges.erase(it);
-      } else {
-        ++it;
-      }
-    }
-    ranges.push_back(std::move(range));
+    if (!chunks.empty()) continue;
+    chunks = library.chunks(hit.document_id);
+    std::sort(chunks.begin(), chunks.end(), [](const auto& a, const auto& b) { return a.ordinal < b.ordinal; });
+    first_hit_of[hit.document_id] = &hit;
   }
 
-  std::vector<ContextWindow> candidates;
-  for (auto& [document_id, ranges] : ranges_of) {
-    const auto& chunks = chunks_of[document_id];
-    const auto* hit = first_hit_of[document_id];
-    for (auto& range : ranges) {
+  // The selection: per document, chosen ordinals and the rank that brought each in.
+  std::map<std::int64_t, std::map<int, int>> chosen;
+  std::map<std::int64_t, std::size_t> tokens_of;  // per document, tokens of its windows
+  std::size_t total = 0;
+
+  auto windows_of = [&](std::int64_t document_id, const std::map<int, int>& ordinals) {
+    std::vector<ContextWindow> windows;
+    for (auto it = ordinals.begin(); it != ordinals.end();) {
       ContextWindow window;
       window.document_id = document_id;
-      window.path = hit->path;
-      window.title = hit->title;
-      window.first_ordinal = range.low;
-      window.last_ordinal = range.high;
-      window.best_rank = range.best_rank;
-      window.hit_chunk_ids = range.hits;
-      build_text(chunks, window);
+      window.path = first_hit_of[document_id]->path;
+      window.title = first_hit_of[document_id]->title;
+      window.first_ordinal = it->first;
+      window.best_rank = it->second;
+      int last = it->first;
+      for (++it; it != ordinals.end() && it->first == last + 1; ++it) {
+        last = it->first;
+        window.best_rank = std::min(window.best_rank, it->second);
+      }
+      window.last_ordinal = last;
+      build_text(chunks_of[document_id], window);
       window.tokens = count(window.text);
-      candidates.push_back(std::move(window));
+      windows.push_back(std::move(window));
+    }
+    return windows;
+  };
+  // Adds an ordinal if the budget allows; overlap with neighbours already chosen costs nothing.
+  auto try_add = [&](std::int64_t document_id, int ordinal, int rank) {
+    auto& ordinals = chosen[document_id];
+    if (ordinals.count(ordinal)) return;
+    auto trial = ordinals;
+    trial.emplace(ordinal, rank);
+    std::size_t tokens = 0;
+    for (const auto& window : windows_of(document_id, trial)) tokens += window.tokens;
+    if (total - tokens_of[document_id] + tokens > options.token_budget) return;
+    total = total - tokens_of[document_id] + tokens;
+    tokens_of[document_id] = tokens;
+    ordinals = std::move(trial);
+  };
+
+  // Breadth first: every hit on its own, in rank order, so more distinct places fit; then,
+  // with what is left, hits widen to their neighbours, nearest first, best hits first.
+  for (std::size_t rank = 0; rank < hits.size(); ++rank)
+    try_add(hits[rank].document_id, hits[rank].ordinal, static_cast<int>(rank));
+  for (int distance = 1; distance <= options.neighbours; ++distance)
+    for (std::size_t rank = 0; rank < hits.size(); ++rank) {
+      const auto& hit = hits[rank];
+      if (!chosen[hit.document_id].count(hit.ordinal)) continue;  // the hit itself did not fit
+      int last = static_cast<int>(chunks_of[hit.document_id].size()) - 1;
+      for (int ordinal : {hit.ordinal - distance, hit.ordinal + distance})
+        if (ordinal >= 0 && ordinal <= last) try_add(hit.document_id, ordinal, static_cast<int>(rank));
+    }
+
+  AssembledContext context;
+  std::map<std::int64_t, std::vector<std::size_t>> page_starts_of;
+  for (const auto& [document_id, ordinals] : chosen) {
+    if (ordinals.empty()) continue;
+    for (auto& window : windows_of(document_id, ordinals)) {
+      for (const auto& hit : hits)
+        if (hit.document_id == document_id && hit.ordinal >= window.first_ordinal && hit.ordinal <= window.last_ordinal)
+          window.hit_chunk_ids.push_back(hit.chunk_id);
+      locate_pages(library, page_starts_of, window);
+      context.tokens += window.tokens;
+      context.windows.push_back(std::move(window));
     }
   }
-  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.best_rank < b.best_rank; });
-
-  // Breadth first: the hit chunks of every window in relevance order, so more distinct places
-  // fit the budget; then, with what is left, each taken window widens to its neighbours.
-  struct Planned {
-    ContextWindow window;  // core: its hits only
-    int wide_first = 0, wide_last = 0;
-  };
-  std::vector<Planned> taken;
-  AssembledContext context;
-  for (auto& candidate : candidates) {
-    const auto& chunks = chunks_of[candidate.document_id];
-    int core_first = candidate.last_ordinal, core_last = candidate.first_ordinal;
-    for (const auto& chunk : chunks)
-      if (std::find(candidate.hit_chunk_ids.begin(), candidate.hit_chunk_ids.end(), chunk.id) !=
-          candidate.hit_chunk_ids.end()) {
-        core_first = std::min(core_first, chunk.ordinal);
-        core_last = std::max(core_last, chunk.ordinal);
-      }
-    Planned plan{candidate, candidate.first_ordinal, candidate.last_ordinal};
-    plan.window.first_ordinal = core_first;
-    plan.window.last_ordinal = core_last;
-    build_text(chunks, plan.window);
-    plan.window.tokens = count(plan.window.text);
-    if (context.tokens + plan.window.tokens > options.token_budget) continue;
-    context.tokens += plan.window.tokens;
-    taken.push_back(std::move(plan));
-  }
-  for (auto& plan : taken) {
-    if (plan.wide_first == plan.window.first_ordinal && plan.wide_last == plan.window.last_ordinal) continue;
-    ContextWindow wide = plan.window;
-    wide.first_ordinal = plan.wide_first;
-    wide.last_ordinal = plan.wide_last;
-    build_text(chunks_of[wide.document_id], wide);
-    wide.tokens = count(wide.text);
-    if (context.tokens - plan.window.tokens + wide.tokens > options.token_budget) continue;
-    context.tokens = context.tokens - plan.window.tokens + wide.tokens;
-    plan.window = std::move(wide);
-  }
-  for (auto& plan : taken) context.windows.push_back(std::move(plan.window));
+  // By relevance, then position.
+  std::stable_sort(context.windows.begin(), context.windows.end(), [](const auto& a, const auto& b) {
+    return a.best_rank < b.best_rank;
+  });
   return context;
 }
 

@@ -103,6 +103,47 @@ TEST(Cli, SamplesAnswerEveryQuestionAtTheExpectedPage) {
   EXPECT_GE(found_in_top3 * 10, asked * 8);  // keyword search alone: at least 80%
 }
 
+// Extractive `ask` (no language model): every sample question is answered with a citation of
+// the file and page that holds the answer.
+TEST(Cli, ExtractiveAskCitesTheExpectedPageForEverySampleQuestion) {
+  docent::test::TempDir home;
+  auto samples = docent::test::source_dir() / "samples";
+  ASSERT_EQ(docent(home.path(), "ingest " + quote(samples.string())).exit_code, 0);
+  std::ifstream questions(samples / "questions.tsv");
+  std::string line;
+  std::getline(questions, line);
+  int asked = 0, cited = 0, cited_first = 0;
+  while (std::getline(questions, line)) {
+    std::istringstream fields(line);
+    std::string question, file, page;
+    std::getline(fields, question, '\t');
+    std::getline(fields, file, '\t');
+    std::getline(fields, page, '\t');
+    ++asked;
+    auto run = docent(home.path(), "--json ask " + quote(question));
+    ASSERT_EQ(run.exit_code, 0) << question << "\n" << run.err;
+    auto answer = nlohmann::json::parse(run.out);
+    EXPECT_TRUE(answer["extractive"].get<bool>());
+    bool found = false;
+    for (std::size_t i = 0; i < answer["citations"].size(); ++i) {
+      const auto& citation = answer["citations"][i];
+      if (citation["path"] == (samples / file).string() && citation["page"] == std::stoi(page)) {
+        found = true;
+        if (i == 0) ++cited_first;
+      }
+      EXPECT_FALSE(citation["quote"].get<std::string>().empty());
+    }
+    cited += found;
+    EXPECT_TRUE(found) << question << " -> " << answer["citations"].dump();
+  }
+  std::cout << "extractive ask: " << cited << "/" << asked << " cite the expected file+page (" << cited_first
+            << " as the first source)\n";
+  // Nothing relevant: says so, exit 4, no citations.
+  auto none = docent(home.path(), "--json ask " + quote("What is the capital of Mongolia?"));
+  EXPECT_EQ(none.exit_code, 4);
+  EXPECT_FALSE(nlohmann::json::parse(none.out)["found"].get<bool>());
+}
+
 TEST(Cli, EveryManifestPdfInOneRunWithoutACrash) {
   DOCENT_REQUIRE_SHARED("data/pdfs/MANIFEST.tsv");
   docent::test::TempDir home;

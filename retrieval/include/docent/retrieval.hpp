@@ -136,6 +136,10 @@ struct ContextWindow {
   std::size_t tokens = 0;
   int best_rank = 0;             // rank of its best hit (0 = top)
   std::vector<std::int64_t> hit_chunk_ids;
+  // For windows spanning pages: (page number, offset in the joined text where it starts),
+  // for every page after first_page up to last_page.
+  std::vector<std::pair<int, std::size_t>> page_starts;
+  int page_at(std::size_t offset_in_text) const;
 };
 
 struct AssembledContext {
