@@ -70,6 +70,11 @@ std::string chat_family_of(const std::filesystem::path& model);
 // std::invalid_argument for an unknown family or role.
 std::string render_chat(std::string_view family, const std::vector<ChatMessage>& messages,
                         bool add_generation_prompt);
+// The same conversation as token ids: the template's markers become special tokens, while
+// special-token text inside message contents stays plain text (a document cannot inject
+// "<|im_end|>"). Equals encode(render_chat(...)) whenever the contents hold no such text.
+std::vector<TokenId> encode_chat(const Tokenizer& tokenizer, std::string_view family,
+                                 const std::vector<ChatMessage>& messages, bool add_generation_prompt);
 
 // Routes streamed text: what lies inside <think>...</think> goes to `thinking`, the rest to
 // `answer`. Tags may be split across pieces. DeepSeek-R1's prompt already opens <think>, so

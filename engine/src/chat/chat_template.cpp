@@ -8,6 +8,7 @@
 
 #include "docent/engine.hpp"
 #include "gguf/gguf_reader.hpp"
+#include "tokenizer/vocabulary_tokenizer.hpp"
 
 namespace docent::engine {
 
@@ -39,46 +40,81 @@ std::string without_reasoning(const std::string& content) {
   return first == std::string::npos ? std::string() : answer.substr(first);
 }
 
-std::string render_deepseek_r1(const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
-  std::string out(kR1Begin);
+// A rendered conversation as pieces that came from the template (markers, role names) or
+// from a message (content that must stay plain text).
+struct Rendered {
+  struct Piece {
+    std::string text;
+    bool from_template;
+  };
+  std::vector<Piece> pieces;
+  void markup(std::string_view text) { pieces.push_back({std::string(text), true}); }
+  void content(std::string text) { pieces.push_back({std::move(text), false}); }
+  std::string joined() const {
+    std::string out;
+    for (const auto& piece : pieces) out += piece.text;
+    return out;
+  }
+};
+
+Rendered render_deepseek_r1(const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
+  Rendered out;
+  out.markup(kR1Begin);
   // The system prompt goes first, right after the begin token, wherever it appears.
   bool first_system = true;
   for (const auto& message : messages) {
     if (message.role != "system") continue;
-    if (!first_system) out += "\n\n";
-    out += message.content;
+    if (!first_system) out.markup("\n\n");
+    out.content(message.content);
     first_system = false;
   }
   for (const auto& message : messages) {
     if (message.role == "user") {
-      out += kR1User;
-      out += message.content;
+      out.markup(kR1User);
+      out.content(message.content);
     } else if (message.role == "assistant") {
-      out += kR1Assistant;
-      out += without_reasoning(message.content);
-      out += kR1End;
+      out.markup(kR1Assistant);
+      out.content(without_reasoning(message.content));
+      out.markup(kR1End);
     }
   }
   if (add_generation_prompt) {
-    out += kR1Assistant;
-    out += "<think>\n";
+    out.markup(kR1Assistant);
+    out.markup("<think>\n");
   }
   return out;
 }
 
-std::string render_chatml(const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
-  std::string out;
-  for (const auto& message : messages) out += "<|im_start|>" + message.role + "\n" + message.content + "<|im_end|>\n";
-  if (add_generation_prompt) out += "<|im_start|>assistant\n";
+Rendered render_chatml(const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
+  Rendered out;
+  for (const auto& message : messages) {
+    out.markup("<|im_start|>" + message.role + "\n");
+    out.content(message.content);
+    out.markup("<|im_end|>\n");
+  }
+  if (add_generation_prompt) out.markup("<|im_start|>assistant\n");
   return out;
 }
 
-std::string render_llama3(const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
-  std::string out = "<|begin_of_text|>";
-  for (const auto& message : messages)
-    out += "<|start_header_id|>" + message.role + "<|end_header_id|>\n\n" + trim(message.content) + "<|eot_id|>";
-  if (add_generation_prompt) out += "<|start_header_id|>assistant<|end_header_id|>\n\n";
+Rendered render_llama3(const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
+  Rendered out;
+  out.markup("<|begin_of_text|>");
+  for (const auto& message : messages) {
+    out.markup("<|start_header_id|>" + message.role + "<|end_header_id|>\n\n");
+    out.content(trim(message.content));
+    out.markup("<|eot_id|>");
+  }
+  if (add_generation_prompt) out.markup("<|start_header_id|>assistant<|end_header_id|>\n\n");
   return out;
+}
+
+Rendered render(std::string_view family, const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
+  for (const auto& message : messages) check_role(message);
+  if (family == "deepseek-r1") return render_deepseek_r1(messages, add_generation_prompt);
+  if (family == "chatml") return render_chatml(messages, add_generation_prompt);
+  if (family == "llama-3") return render_llama3(messages, add_generation_prompt);
+  throw std::invalid_argument("no chat template for family '" + std::string(family) +
+                              "' (supported: deepseek-r1, chatml, llama-3)");
 }
 
 std::string read_text(const std::filesystem::path& path) {
@@ -132,12 +168,19 @@ std::string chat_family_of(const std::filesystem::path& model) {
 }
 
 std::string render_chat(std::string_view family, const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
-  for (const auto& message : messages) check_role(message);
-  if (family == "deepseek-r1") return render_deepseek_r1(messages, add_generation_prompt);
-  if (family == "chatml") return render_chatml(messages, add_generation_prompt);
-  if (family == "llama-3") return render_llama3(messages, add_generation_prompt);
-  throw std::invalid_argument("no chat template for family '" + std::string(family) +
-                              "' (supported: deepseek-r1, chatml, llama-3)");
+  return render(family, messages, add_generation_prompt).joined();
+}
+
+std::vector<TokenId> encode_chat(const Tokenizer& tokenizer, std::string_view family,
+                                 const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
+  const Rendered rendered = render(family, messages, add_generation_prompt);
+  const auto* vocabulary_tokenizer = dynamic_cast<const tokenizer::VocabularyTokenizer*>(&tokenizer);
+  if (!vocabulary_tokenizer) return tokenizer.encode(rendered.joined(), false, true);
+  std::vector<tokenizer::VocabularyTokenizer::Segment> segments;
+  segments.reserve(rendered.pieces.size());
+  for (const auto& piece : rendered.pieces) segments.push_back({piece.text, piece.from_template});
+  // The templates spell out BOS themselves, so no special tokens are added around them.
+  return vocabulary_tokenizer->encode_segments(segments, false);
 }
 
 }  // namespace docent::engine

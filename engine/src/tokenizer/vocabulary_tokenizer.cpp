@@ -62,36 +62,55 @@ std::vector<TokenId> VocabularyTokenizer::special_suffix() const {
 
 std::vector<TokenId> VocabularyTokenizer::encode(std::string_view text, bool add_special,
                                                  bool parse_special) const {
+  return encode_segments({{text, parse_special}}, add_special);
+}
+
+std::vector<TokenId> VocabularyTokenizer::encode_segments(const std::vector<Segment>& segments,
+                                                          bool add_special) const {
+  std::size_t total = 0;
+  for (const auto& segment : segments) total += segment.text.size();
   std::vector<TokenId> out;
-  out.reserve(text.size() / 3 + 4);
+  out.reserve(total / 3 + 4);
   if (add_special) out = special_prefix();
 
+  // Plain text is gathered across segment borders so that the fragments between special tokens
+  // are the same as for the concatenated text.
+  std::string plain;
   bool after_special = true;
-  std::size_t fragment_start = 0;
-  std::size_t position = 0;
-  while (position < text.size()) {
-    const auto& candidates = specials_by_first_byte_[static_cast<unsigned char>(text[position])];
-    const SpecialToken* match = nullptr;
-    for (const auto& candidate : candidates) {
-      if (candidate.control && !parse_special) continue;
-      if (text.compare(position, candidate.text.size(), candidate.text) == 0) {
-        match = &candidate;
-        break;
+  const auto flush = [&] {
+    if (plain.empty()) return;
+    encode_fragment(plain, after_special, out);
+    plain.clear();
+    after_special = false;
+  };
+  for (const auto& segment : segments) {
+    const std::string_view text = segment.text;
+    std::size_t fragment_start = 0;
+    std::size_t position = 0;
+    while (position < text.size()) {
+      const auto& candidates = specials_by_first_byte_[static_cast<unsigned char>(text[position])];
+      const SpecialToken* match = nullptr;
+      for (const auto& candidate : candidates) {
+        if (candidate.control && !segment.parse_special) continue;
+        if (text.compare(position, candidate.text.size(), candidate.text) == 0) {
+          match = &candidate;
+          break;
+        }
       }
+      if (!match) {
+        ++position;
+        continue;
+      }
+      plain.append(text.substr(fragment_start, position - fragment_start));
+      flush();
+      out.push_back(match->id);
+      after_special = true;
+      position += match->text.size();
+      fragment_start = position;
     }
-    if (!match) {
-      ++position;
-      continue;
-    }
-    if (position > fragment_start) {
-      encode_fragment(text.substr(fragment_start, position - fragment_start), after_special, out);
-    }
-    out.push_back(match->id);
-    after_special = true;
-    position += match->text.size();
-    fragment_start = position;
+    plain.append(text.substr(fragment_start));
   }
-  if (fragment_start < text.size()) encode_fragment(text.substr(fragment_start), after_special, out);
+  flush();
 
   if (add_special) {
     const auto suffix = special_suffix();

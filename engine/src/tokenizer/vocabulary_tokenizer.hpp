@@ -54,6 +54,16 @@ class VocabularyTokenizer : public Tokenizer {
 
   const Vocabulary& vocabulary() const { return vocabulary_; }
 
+  // A stretch of input and whether control tokens spelled in it become those tokens.
+  struct Segment {
+    std::string_view text;
+    bool parse_special;
+  };
+  // Encodes the concatenation of the segments exactly as encode() would the whole text, except
+  // that control tokens are recognised only inside segments that allow it (a chat template's
+  // own markers, not the user's or a document's text).
+  std::vector<TokenId> encode_segments(const std::vector<Segment>& segments, bool add_special) const;
+
  protected:
   // Appends the ids of a fragment that holds no special token. `after_special` is true for
   // the first fragment and for fragments right after a special token (SentencePiece adds its
