@@ -35,9 +35,10 @@ int run_generate(const GlobalOptions& globals, const GenerateOptions& options) {
       if (!options.system.empty()) messages.push_back({"system", options.system});
       messages.push_back({"user", options.prompt});
       std::string rendered = engine::render_chat(family, messages, true);
-      auto end = rendered.find_last_not_of(" \n");
-      starts_in_thinking = end != std::string::npos && rendered.compare(0, end + 1, rendered, 0, end + 1) == 0 &&
-                           end + 1 >= 7 && rendered.compare(end + 1 - 7, 7, "<think>") == 0;
+      // Templates that open <think> themselves (DeepSeek-R1) make the model start inside it.
+      std::string_view trimmed = rendered;
+      while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' ')) trimmed.remove_suffix(1);
+      starts_in_thinking = trimmed.ends_with("<think>");
       prompt_tokens = tokenizer.encode(rendered, false, true);  // the template spells out BOS itself
     }
 
