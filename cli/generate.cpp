@@ -39,7 +39,8 @@ int run_generate(const GlobalOptions& globals, const GenerateOptions& options) {
       std::string_view trimmed = rendered;
       while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == ' ')) trimmed.remove_suffix(1);
       starts_in_thinking = trimmed.ends_with("<think>");
-      prompt_tokens = tokenizer.encode(rendered, false, true);  // the template spells out BOS itself
+      // Markers become special tokens; the user's text stays plain text.
+      prompt_tokens = engine::encode_chat(tokenizer, family, messages, true);
     }
 
     std::string answer, thinking;
