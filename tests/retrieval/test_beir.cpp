@@ -1,3 +1,4 @@
+#include <cmath>
 #include <fstream>
 
 #include "docent/retrieval.hpp"
