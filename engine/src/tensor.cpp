@@ -18,4 +18,11 @@ TensorView make_view(const void* data, TensorType type, std::array<std::int64_t,
   return view;
 }
 
+OwnedTensor::OwnedTensor(TensorType type, std::array<std::int64_t, 4> shape, int dimensions, std::string name)
+    : type_(type), shape_(shape), dimensions_(dimensions), name_(std::move(name)) {
+  auto traits = type_traits(type);
+  std::int64_t elements = shape[0] * shape[1] * shape[2] * shape[3];
+  bytes_.resize(static_cast<std::size_t>(elements / traits->block_elements * traits->block_bytes));
+}
+
 }  // namespace docent::engine

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "quant/type_traits.hpp"
 
@@ -29,5 +30,22 @@ struct TensorView {
 // Builds a contiguous view of `shape` over `data` (strides derived from the type's block size).
 TensorView make_view(const void* data, TensorType type, std::array<std::int64_t, 4> shape, int dimensions,
                      std::string name = {});
+
+// Owning storage, kept separate from views so that every copy is explicit: build one, then
+// hand out view()s that must not outlive it.
+class OwnedTensor {
+ public:
+  OwnedTensor(TensorType type, std::array<std::int64_t, 4> shape, int dimensions, std::string name = {});
+  TensorView view() const { return make_view(bytes_.data(), type_, shape_, dimensions_, name_); }
+  std::uint8_t* data() { return bytes_.data(); }
+  std::size_t size_bytes() const { return bytes_.size(); }
+
+ private:
+  TensorType type_;
+  std::array<std::int64_t, 4> shape_;
+  int dimensions_;
+  std::string name_;
+  std::vector<std::uint8_t> bytes_;
+};
 
 }  // namespace docent::engine
