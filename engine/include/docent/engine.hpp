@@ -222,4 +222,32 @@ class Embedder {
   std::unique_ptr<State> state_;
 };
 
+// ===== section: model conversion (owner: import/export work) =====
+
+// A Hugging Face model folder (config.json; model.safetensors or shards listed in
+// model.safetensors.index.json; tokenizer.json; optional tokenizer_config.json and
+// 1_Pooling/config.json) of a Llama, Qwen2 or BERT model -> one GGUF file the engine loads.
+// Shapes are checked against config.json. Throws ModelError naming the file and the reason.
+void import_hf_model(const std::filesystem::path& folder, const std::filesystem::path& output_gguf);
+// The reverse: a GGUF model -> a Hugging Face folder (quantized tensors are written dequantized
+// as F32, F16 stays F16). Throws ModelError.
+void export_hf_model(const std::filesystem::path& gguf, const std::filesystem::path& output_folder);
+
+// Re-encodes a GGUF model's matrices as "q8_0", "q4_0" or "q4_k" (a matrix whose rows are not
+// whole blocks falls back to q8_0, then stays as it is; vectors stay F32). Throws ModelError.
+void quantize_model(const std::filesystem::path& input, const std::filesystem::path& output, std::string_view type);
+std::vector<std::string> supported_quantization_types();
+
+// How a candidate model's next-token distributions differ from a reference's over one text
+// (tokenized by the reference; positions beyond the context restart in a fresh window).
+struct ModelComparison {
+  std::int64_t positions = 0;
+  double mean_kl = 0;          // mean KL(reference || candidate), nats
+  double max_kl = 0;
+  double top1_agreement = 0;   // share of positions with the same argmax
+  double perplexity_reference = 0, perplexity_candidate = 0;  // on the text's own next tokens
+};
+ModelComparison compare_models(const std::shared_ptr<const Model>& reference, const std::shared_ptr<const Model>& candidate,
+                               std::string_view text, int max_tokens = 0);
+
 }  // namespace docent::engine

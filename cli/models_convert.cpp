@@ -1,0 +1,102 @@
+// `docent models import|export|quantize|compare`: converting models between Hugging Face
+// folders and GGUF, re-quantizing, and measuring what a conversion changed.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "command.hpp"
+#include "docent/engine.hpp"
+#include "output.hpp"
+
+namespace docent::cli {
+namespace {
+
+struct ConvertOptions {
+  std::string source, output, format = "safetensors", type, reference, candidate, text_file;
+  int max_tokens = 0;
+};
+
+template <typename Work>
+int guarded(Work work) {
+  try {
+    work();
+    return kOk;
+  } catch (const engine::ModelError& error) {
+    print_error(error.what());
+  } catch (const std::filesystem::filesystem_error& error) {
+    print_error(error.what());
+  }
+  return kFailure;
+}
+
+int run_compare(const GlobalOptions& globals, const ConvertOptions& options) {
+  std::ifstream in(options.text_file);
+  if (!in) {
+    print_error(options.text_file + ": cannot open the text file");
+    return kUsage;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  engine::ModelComparison result;
+  int code = guarded([&] {
+    auto reference = engine::Model::load(options.reference);
+    auto candidate = engine::Model::load(options.candidate);
+    result = engine::compare_models(reference, candidate, text.str(), options.max_tokens);
+  });
+  if (code != kOk) return code;
+  if (globals.json) {
+    print_json({{"reference", options.reference}, {"candidate", options.candidate}, {"positions", result.positions},
+                {"mean_kl", result.mean_kl}, {"max_kl", result.max_kl}, {"top1_agreement", result.top1_agreement},
+                {"perplexity_reference", result.perplexity_reference},
+                {"perplexity_candidate", result.perplexity_candidate}});
+    return kOk;
+  }
+  std::printf("%-24s %s\n%-24s %s\n", "reference", options.reference.c_str(), "candidate", options.candidate.c_str());
+  std::printf("%-24s %lld\n", "positions", static_cast<long long>(result.positions));
+  std::printf("%-24s %.6f (max %.6f)\n", "mean KL (nats)", result.mean_kl, result.max_kl);
+  std::printf("%-24s %.2f%%\n", "top-1 agreement", 100.0 * result.top1_agreement);
+  std::printf("%-24s %.4f -> %.4f\n", "perplexity", result.perplexity_reference, result.perplexity_candidate);
+  return kOk;
+}
+
+const bool registered = register_command(71, [](CLI::App& app, GlobalOptions& globals, int& exit_code) {
+  CLI::App* models = app.get_subcommand("models");  // registered by models.cpp (order 70)
+  auto options = std::make_shared<ConvertOptions>();
+
+  auto* import = models->add_subcommand("import", "Convert a Hugging Face model folder (safetensors) to GGUF");
+  import->add_option("source", options->source, "Folder with config.json, *.safetensors, tokenizer.json")->required()->type_name("DIR");
+  import->add_option("output", options->output, "GGUF file to write")->required()->type_name("OUT.gguf");
+  import->callback([&exit_code, options] {
+    exit_code = guarded([&] { engine::import_hf_model(options->source, options->output); });
+    if (exit_code == kOk) std::cerr << "wrote " << options->output << "\n";
+  });
+
+  auto* export_command = models->add_subcommand("export", "Write a GGUF model as a Hugging Face folder");
+  export_command->add_option("file", options->source, "GGUF model")->required()->type_name("FILE.gguf");
+  export_command->add_option("output", options->output, "Folder to write")->required()->type_name("OUT");
+  export_command->add_option("--format", options->format, "Output format")->check(CLI::IsMember({"safetensors"}));
+  export_command->callback([&exit_code, options] {
+    exit_code = guarded([&] { engine::export_hf_model(options->source, options->output); });
+    if (exit_code == kOk) std::cerr << "wrote " << options->output << "\n";
+  });
+
+  auto* quantize = models->add_subcommand("quantize", "Re-encode a GGUF model's matrices");
+  quantize->add_option("input", options->source, "GGUF model")->required()->type_name("IN.gguf");
+  quantize->add_option("output", options->output, "GGUF file to write")->required()->type_name("OUT.gguf");
+  quantize->add_option("--type", options->type, "q8_0, q4_0 or q4_k")->required()->check(CLI::IsMember(engine::supported_quantization_types()));
+  quantize->callback([&exit_code, options] {
+    exit_code = guarded([&] { engine::quantize_model(options->source, options->output, options->type); });
+    if (exit_code == kOk) std::cerr << "wrote " << options->output << "\n";
+  });
+
+  auto* compare = models->add_subcommand("compare", "KL divergence, top-1 agreement and perplexity of model B against A");
+  compare->add_option("reference", options->reference, "Reference model A")->required()->type_name("A.gguf");
+  compare->add_option("candidate", options->candidate, "Candidate model B")->required()->type_name("B.gguf");
+  compare->add_option("--text", options->text_file, "Text file to score")->required()->type_name("FILE");
+  compare->add_option("--max-tokens", options->max_tokens, "Score at most this many tokens (0: all)")->type_name("N");
+  compare->callback([&globals, &exit_code, options] { exit_code = run_compare(globals, *options); });
+});
+
+}  // namespace
+}  // namespace docent::cli

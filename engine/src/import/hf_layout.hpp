@@ -1,0 +1,36 @@
+#pragma once
+// Facts shared by the Hugging Face import and export: which HF tensor name holds which GGUF
+// tensor, and the row order Llama GGUF files use for q/k (interleaved RoPE pairs) versus the
+// HF checkpoints (rotate-halves pairs).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gguf/gguf_reader.hpp"
+
+namespace docent::engine::conversion {
+
+struct HfTensorName {
+  std::string_view gguf;  // pattern with {layer}
+  std::string_view hf;    // pattern with {layer}
+  bool per_layer;
+  bool required;
+  bool rope_rows;         // q/k rows: permuted between the two RoPE pairings (llama only)
+};
+
+// The table for "llama", "qwen2" or "bert"; throws ModelError for anything else.
+const std::vector<HfTensorName>& hf_tensor_names(std::string_view architecture);
+
+// HF rows of each head are [first halves..., second halves...]; Llama GGUF interleaves them.
+// `rows` of `columns` floats (row-major), `heads` heads of rows/heads rows each.
+std::vector<float> rope_rows_to_interleaved(const std::vector<float>& values, std::int64_t rows, std::int64_t columns, int heads);
+std::vector<float> rope_rows_to_halves(const std::vector<float>& values, std::int64_t rows, std::int64_t columns, int heads);
+
+// A GGUF tensor as floats (any dequantizable type), row-major with ne[0] fastest.
+std::vector<float> gguf_tensor_floats(const GgufTensorInfo& tensor, const std::string& source);
+
+std::string substitute_layer(std::string_view pattern, int layer);
+
+}  // namespace docent::engine::conversion
