@@ -10,6 +10,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace docent::index {
@@ -208,6 +209,10 @@ class Library {
   std::int64_t count_chunks_without_vectors(std::int64_t model_id) const;
   // Chunks still lacking a vector for the model, lowest ids first, at most `limit`.
   std::vector<ChunkRecord> chunks_without_vectors(std::int64_t model_id, std::int64_t limit) const;
+  std::int64_t vector_count(std::int64_t model_id) const;
+  // Chunks with their document's path and title, as search hits (score 0, no snippet), in the
+  // order given; ids that no longer exist are left out.
+  std::vector<KeywordHit> describe_chunks(const std::vector<std::int64_t>& chunk_ids) const;
 
  private:
   struct Impl;
@@ -216,4 +221,65 @@ class Library {
   std::unique_ptr<Impl> impl_;
 };
 
+// ===== section: vector index (FAISS behind a pimpl; owner: dense retrieval) =====
+
+struct VectorHit {
+  std::int64_t chunk_id = 0;
+  float score = 0;  // inner product = cosine for L2-normalised vectors; higher is better
+};
+
+enum class VectorIndexKind { flat, hnsw };
+std::string_view to_string(VectorIndexKind kind);
+
+struct VectorIndexOptions {
+  // At or above this many vectors an HNSW graph is built instead of exact (flat) search; see
+  // vector_index.cpp for the measurement behind the default.
+  std::int64_t hnsw_threshold = 50'000;
+  std::optional<VectorIndexKind> force_kind;  // tests and benchmarks
+  int hnsw_neighbours = 32;                   // HNSW M
+  int hnsw_build_depth = 80;                  // efConstruction
+  int hnsw_search_depth = 96;                 // efSearch (raised to k when k is larger)
+  bool save = true;                           // write the index file next to the database
+};
+
+// How the index came to be: read from its file, or built from the vectors in SQLite (and why).
+enum class VectorIndexOrigin { loaded, built_missing, built_stale, built_unreadable, built_in_memory };
+std::string_view to_string(VectorIndexOrigin origin);
+
+// A searchable index over one embedding model's vectors. Saved as
+// <library>/vectors-<model id>.faiss (0600, written to a temporary file and renamed) with a
+// stamp (format version, model id, file hash, dimension, vector generation, kind, checksum);
+// a file whose stamp does not match the library, or that cannot be read, is rebuilt.
+class VectorIndex {
+ public:
+  static VectorIndex open(const Library& library, std::int64_t model_id, const VectorIndexOptions& options = {});
+  static std::filesystem::path file_for(const Library& library, std::int64_t model_id);
+
+  VectorIndex(VectorIndex&&) noexcept;
+  VectorIndex& operator=(VectorIndex&&) noexcept;
+  ~VectorIndex();
+
+  // Top `k` chunks by inner product. Throws LibraryError if the query has another dimension.
+  std::vector<VectorHit> search(std::span<const float> query, int k) const;
+  // Rebuilds (or reloads) when the library's vectors changed since; true if it did.
+  bool refresh(const Library& library);
+
+  std::int64_t model_id() const;
+  int dimension() const;
+  std::int64_t size() const;
+  std::int64_t vector_generation() const;
+  VectorIndexKind kind() const;
+  VectorIndexOrigin origin() const;
+
+ private:
+  struct Impl;
+  explicit VectorIndex(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Exact top-k by inner product over a matrix (ties: lower chunk id first). The reference the
+// index is tested against.
+std::vector<VectorHit> exact_vector_search(const VectorMatrix& matrix, std::span<const float> query, int k);
+
 }  // namespace docent::index
+
