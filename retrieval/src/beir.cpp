@@ -111,6 +111,14 @@ BeirReport evaluate_beir(const fs::path& dataset_dir, const BeirOptions& options
   });
 
   auto library = index::Library::open_in_memory();
+  if (options.mode != SearchMode::keyword && !options.embedder)
+    throw std::runtime_error(std::string(to_string(options.mode)) + " evaluation needs an embedding model (--embedder FILE)");
+  report.mode = std::string(to_string(options.mode));
+  std::optional<EmbeddingBinding> binding;
+  if (options.embedder) {
+    binding = bind_embedding_model(library, *options.embedder);
+    report.embedder = binding->embedder->name();
+  }
   auto count = token_counter_for(library);
   const auto& chunking = options.chunking;
   auto index_started = Clock::now();
@@ -144,6 +152,14 @@ BeirReport evaluate_beir(const fs::path& dataset_dir, const BeirOptions& options
   library.end_bulk();
   report.documents = library.stats().documents;
   report.index_seconds = std::chrono::duration<double>(Clock::now() - index_started).count();
+  if (binding) {
+    auto summary = embed_missing_chunks(library, *binding, [&](const EmbedProgress& progress) {
+      if (options.on_progress && progress.done % 512 == 0)
+        options.on_progress(static_cast<std::size_t>(progress.done), static_cast<std::size_t>(progress.total), "embedding");
+    });
+    report.embed_seconds = summary.seconds;
+  }
+  Searcher searcher(library, options.mode, options.fusion);
 
   // Chunks are ranked; a document's score is its best chunk's.
   index::SearchOptions search;
@@ -153,7 +169,7 @@ BeirReport evaluate_beir(const fs::path& dataset_dir, const BeirOptions& options
   std::size_t done = 0;
   for (const auto& [query_id, text] : queries) {
     auto started = Clock::now();
-    auto hits = library.keyword_search(text, search);
+    auto hits = searcher.find(text, search.limit, search);
     std::vector<std::string> ranked;
     std::unordered_map<std::string, bool> seen;
     for (const auto& hit : hits) {

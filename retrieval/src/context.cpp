@@ -59,9 +59,10 @@ int ContextWindow::page_at(std::size_t offset_in_text) const {
 
 AssembledContext assemble_context(const index::Library& library, const std::string& query,
                                   const ContextOptions& options, const ingest::TokenCounter& count) {
-  index::SearchOptions search;
-  search.limit = options.candidates;
-  auto hits = library.keyword_search(query, search);
+  std::optional<Searcher> own_searcher;
+  if (!options.searcher) own_searcher.emplace(library, options.mode);
+  const Searcher& searcher = options.searcher ? *options.searcher : *own_searcher;
+  auto hits = searcher.find(query, options.candidates);
 
   // Chunks of each document touched, by ordinal (ordinals are dense from 0).
   std::map<std::int64_t, std::vector<index::ChunkRecord>> chunks_of;

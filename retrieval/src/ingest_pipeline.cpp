@@ -117,7 +117,7 @@ void tally(IngestSummary& summary, const FileReport& report) {
 }
 
 FileReport ingest_one(index::Library& library, const fs::path& path, const IngestOptions& options,
-                      const ingest::TokenCounter& count) {
+                      const ingest::TokenCounter& count, const std::optional<EmbeddingBinding>& binding) {
   FileReport report;
   report.path = path.string();
   FileFacts facts = stat_file(path);
@@ -146,6 +146,14 @@ FileReport ingest_one(index::Library& library, const fs::path& path, const Inges
   extract_options.password = options.password;
   auto extracted = ingest::extract(path, extract_options);
   auto record = to_record(extracted, hash, facts, options.chunking, count);
+  if (binding && !record.chunks.empty()) {
+    // Vectors go in the same transaction as the chunks: a document is never searchable by
+    // keywords but missing from dense results.
+    std::vector<std::string> texts;
+    for (const auto& chunk : record.chunks) texts.push_back(chunk.text);
+    record.vectors = binding->embedder->embed(texts);
+    record.vector_model_id = binding->model_id;
+  }
   library.put_document(record);
 
   report.status = record.document.status;
@@ -162,6 +170,7 @@ IngestSummary run(index::Library& library, const std::vector<fs::path>& files,
                   const IngestOptions& options) {
   IngestSummary summary;
   auto started = std::chrono::steady_clock::now();
+  auto binding = bound_embedder(library);
   auto count = token_counter_for(library);
   record_chunk_settings(library, options.chunking);
 
@@ -175,7 +184,7 @@ IngestSummary run(index::Library& library, const std::vector<fs::path>& files,
       break;
     }
     progress.current_file = file.string();
-    FileReport report = ingest_one(library, file, options, count);
+    FileReport report = ingest_one(library, file, options, count, binding);
     tally(summary, report);
     if (report.outcome != FileOutcome::unchanged) summary.pages += report.pages;
     progress.files_done++;
@@ -202,8 +211,13 @@ std::string_view to_string(FileOutcome outcome) {
   return "unknown";
 }
 
-ingest::TokenCounter token_counter_for(const index::Library& /*library*/) {
-  // Until a library is bound to an embedding model, chunks are sized by the approximate count.
+ingest::TokenCounter token_counter_for(const index::Library& library) {
+  // Chunks are sized with the bound embedder's own tokenizer so none is truncated when embedded
+  // (the model is loaded once per process: TextEmbedder caches it).
+  if (auto binding = bound_embedder(library)) {
+    auto embedder = binding->embedder;
+    return [embedder](std::string_view text) { return embedder->count_tokens(text); };
+  }
   return [](std::string_view text) { return ingest::approximate_token_count(text); };
 }
 

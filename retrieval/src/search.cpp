@@ -7,16 +7,22 @@
 
 namespace docent::retrieval {
 
-std::vector<SearchResult> keyword_search(const index::Library& library, const SearchRequest& request) {
+namespace {
+
+// Neighbouring chunks share their overlap, so one passage often matches twice; fetch more and
+// keep only the better-ranked of two adjacent chunks of one document.
+index::SearchOptions options_for(const SearchRequest& request) {
   index::SearchOptions options;
-  // Neighbouring chunks share their overlap, so one passage often matches twice; fetch more and
-  // keep only the better-ranked of two adjacent chunks of one document.
   options.limit = request.limit * 3;
   options.highlight_open = request.highlight_open;
   options.highlight_close = request.highlight_close;
+  return options;
+}
+
+std::vector<SearchResult> to_results(std::vector<index::KeywordHit> hits, const SearchRequest& request) {
   std::map<std::int64_t, std::set<int>> taken;  // document id -> ordinals shown
   std::vector<SearchResult> results;
-  for (auto& hit : library.keyword_search(request.query, options)) {
+  for (auto& hit : hits) {
     if (static_cast<int>(results.size()) >= request.limit) break;
     auto& ordinals = taken[hit.document_id];
     if (ordinals.count(hit.ordinal - 1) || ordinals.count(hit.ordinal + 1)) continue;
@@ -33,6 +39,18 @@ std::vector<SearchResult> keyword_search(const index::Library& library, const Se
     results.push_back(std::move(result));
   }
   return results;
+}
+
+}  // namespace
+
+std::vector<SearchResult> keyword_search(const index::Library& library, const SearchRequest& request) {
+  auto options = options_for(request);
+  return to_results(library.keyword_search(request.query, options), request);
+}
+
+std::vector<SearchResult> search(const Searcher& searcher, const SearchRequest& request) {
+  auto options = options_for(request);
+  return to_results(searcher.find(request.query, options.limit, options), request);
 }
 
 }  // namespace docent::retrieval

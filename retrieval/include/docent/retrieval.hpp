@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,63 @@
 #include "docent/library.hpp"
 
 namespace docent::retrieval {
+
+// ---- embeddings (a library may be bound to one embedding model at a time) ----
+
+// An embedding model file, loaded once per process (cached by path, size and mtime).
+class TextEmbedder {
+ public:
+  // Throws std::runtime_error("<file>: <reason>") for a missing, unreadable or non-encoder file.
+  static std::shared_ptr<const TextEmbedder> load(const std::filesystem::path& file);
+  ~TextEmbedder();
+
+  const std::filesystem::path& path() const;
+  const std::string& name() const;       // the model's own name, else the file name
+  const std::string& file_hash() const;  // sha256 hex
+  int dimension() const;
+  int max_tokens() const;
+  std::string settings_json() const;     // pooling, normalisation, input limit
+  std::size_t count_tokens(std::string_view text) const;
+  // L2-normalised vectors, computed in batches of kEmbeddingBatch texts.
+  std::vector<std::vector<float>> embed(const std::vector<std::string>& texts) const;
+
+  struct State;
+  explicit TextEmbedder(std::unique_ptr<State> state);
+
+ private:
+  std::unique_ptr<State> state_;
+};
+inline constexpr std::size_t kEmbeddingBatch = 16;
+
+struct EmbeddingBinding {
+  std::int64_t model_id = 0;
+  std::shared_ptr<const TextEmbedder> embedder;
+};
+
+// Registers the model in the library and makes it the library's embedder (settings
+// "embedding.model" = model id, "embedding.model_path" = the file). Vectors are not computed here.
+EmbeddingBinding bind_embedding_model(index::Library& library, const std::filesystem::path& file);
+// The embedder the library is bound to, or nullopt for a keyword-only library. Throws
+// std::runtime_error when the bound file is gone or no longer matches the registered hash.
+std::optional<EmbeddingBinding> bound_embedder(const index::Library& library);
+
+struct EmbedProgress {
+  std::int64_t done = 0;
+  std::int64_t total = 0;
+};
+struct EmbedSummary {
+  std::int64_t model_id = 0;
+  std::int64_t embedded = 0;
+  std::int64_t remaining = 0;  // chunks still without a vector (nonzero only when cancelled)
+  double seconds = 0;
+  bool cancelled = false;
+};
+// Embeds every chunk lacking a vector for the binding's model, from the stored chunk text (no
+// file is parsed again); each batch is committed on its own, so an interrupted run keeps its
+// work and the next run completes it.
+EmbedSummary embed_missing_chunks(index::Library& library, const EmbeddingBinding& binding,
+                                  const std::function<void(const EmbedProgress&)>& on_progress = {},
+                                  const std::atomic<bool>* cancel = nullptr);
 
 // ---- adding files to a library ----
 
@@ -79,7 +137,7 @@ struct IngestSummary {
   bool cancelled = false;
 };
 
-// The library's token counter (approximate until bound to an embedding model).
+// The library's token counter: the bound embedder's tokenizer, else a model-free approximation.
 ingest::TokenCounter token_counter_for(const index::Library& library);
 
 // Ingests files (skipping unchanged ones by content hash). One document per transaction.
@@ -93,9 +151,54 @@ IngestSummary sync_library(index::Library& library, const std::vector<std::files
 
 // ---- search ----
 
+enum class SearchMode { keyword, dense, hybrid };
+std::string_view to_string(SearchMode mode);
+std::optional<SearchMode> parse_search_mode(std::string_view text);
+
+// Reciprocal rank fusion: score(chunk) = sum over rankings of weight / (k + rank), rank from 1.
+struct FusionOptions {
+  double k = 60;
+  double keyword_weight = 1;
+  double dense_weight = 1;
+};
+struct FusedChunk {
+  std::int64_t chunk_id = 0;
+  double score = 0;
+  int keyword_rank = 0;  // 1-based; 0 = not in that ranking
+  int dense_rank = 0;
+};
+std::vector<FusedChunk> reciprocal_rank_fusion(const std::vector<std::int64_t>& keyword_ranking,
+                                               const std::vector<std::int64_t>& dense_ranking,
+                                               const FusionOptions& options = {});
+
+// Finds chunks in one mode; keeps the query embedder and the vector index between queries
+// (the index is refreshed when the library's vectors change).
+class Searcher {
+ public:
+  // No mode: hybrid when the library is bound to an embedder, keyword otherwise. Throws
+  // std::runtime_error when dense or hybrid is asked of a keyword-only library.
+  explicit Searcher(const index::Library& library, std::optional<SearchMode> mode = std::nullopt,
+                    FusionOptions fusion = {});
+  ~Searcher();
+  Searcher(Searcher&&) noexcept;
+  SearchMode mode() const;
+  const std::optional<EmbeddingBinding>& binding() const;
+  // Chunks of the library without a vector for the bound model (0 when complete or keyword-only).
+  std::int64_t missing_vectors() const;
+  // Best first, at most `limit`. Keyword hits carry highlighted snippets; dense-only hits get
+  // the chunk's opening words. Scores: BM25 (keyword), cosine (dense), fused RRF (hybrid).
+  std::vector<index::KeywordHit> find(const std::string& query, int limit,
+                                      const index::SearchOptions& keyword_options = {}) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 struct SearchRequest {
   std::string query;
   int limit = 10;
+  std::optional<SearchMode> mode;  // default as for Searcher
   std::string highlight_open = "[";
   std::string highlight_close = "]";
 };
@@ -112,6 +215,8 @@ struct SearchResult {
 };
 
 std::vector<SearchResult> keyword_search(const index::Library& library, const SearchRequest& request);
+// In request.mode (or the library's default); neighbouring overlapping chunks shown once.
+std::vector<SearchResult> search(const Searcher& searcher, const SearchRequest& request);
 
 // ---- context assembly (sliding windows) ----
 
@@ -119,6 +224,8 @@ struct ContextOptions {
   int neighbours = 1;        // chunks added on each side of a hit, within its document
   std::size_t token_budget = 1500;
   int candidates = 30;       // how many hits are considered before windows are fitted to the budget
+  std::optional<SearchMode> mode;      // default as for Searcher
+  const Searcher* searcher = nullptr;  // reuse one (its mode wins over `mode`)
 };
 
 // A contiguous stretch of one document: one or more hits widened to their neighbours, merged
@@ -189,6 +296,9 @@ struct BeirOptions {
   int recall_depth = 100;      // Recall@depth
   ingest::ChunkOptions chunking;  // library defaults unless set
   std::function<void(std::size_t done, std::size_t total, const char* phase)> on_progress;
+  SearchMode mode = SearchMode::keyword;
+  std::optional<std::filesystem::path> embedder;  // needed for dense and hybrid
+  FusionOptions fusion;
 };
 
 struct BeirReport {
@@ -204,6 +314,8 @@ struct BeirReport {
   double search_p50_ms = 0;
   double search_p95_ms = 0;
   std::string mode = "keyword";
+  std::string embedder;        // model name, empty for keyword without one
+  double embed_seconds = 0;    // embedding the corpus
 };
 
 struct SquadOptions {
