@@ -24,6 +24,10 @@ nlohmann::json report_json(const retrieval::FileReport& report) {
 
 int run_ingest(const GlobalOptions& globals, const IngestFlags& flags, bool sync) {
   auto library = open_library(globals, true);
+  // Two ingests on one library take turns instead of failing: wait long (unless the user set
+  // $DOCENT_BUSY_TIMEOUT_MS) and say once on stderr why nothing seems to happen.
+  library.on_busy_wait([] { print_error("library busy, waiting for another docent process..."); },
+                       std::getenv("DOCENT_BUSY_TIMEOUT_MS") ? -1 : 3600 * 1000);
   retrieval::IngestOptions options;
   options.scan.include_globs = flags.include;
   options.scan.exclude_globs = flags.exclude;

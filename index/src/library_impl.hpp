@@ -1,7 +1,9 @@
 #pragma once
 // The state behind docent::index::Library, shared by the .cpp files that implement it.
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -10,12 +12,23 @@
 
 namespace docent::index {
 
+namespace detail {
+// SQLite calls back while another process holds the write lock.
+struct BusyWait {
+  std::function<void()> notice;
+  bool noticed = false;
+  int timeout_ms = 0;
+  std::chrono::steady_clock::time_point started;
+};
+}  // namespace detail
+
 struct Library::Impl {
   std::filesystem::path dir;        // empty for an in-memory library
   std::filesystem::path database;   // ":memory:" for an in-memory library
   Mode mode = Mode::read_write;
   std::unique_ptr<detail::Connection> connection;
   bool bulk = false;
+  detail::BusyWait busy_wait;  // installed by on_busy_wait
 
   detail::Connection& db() { return *connection; }
   // Throws a clear error instead of letting SQLite report "attempt to write a readonly database".

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -135,6 +136,26 @@ struct LibraryStats {
   int schema_version = 0;
 };
 
+// One inconsistency found by Library::check, e.g. a document whose pages are not all stored.
+struct LibraryProblem {
+  std::string kind;              // "database", "pages", "chunks", "search_index", "vectors"
+  std::int64_t document_id = 0;  // 0 when the problem is not one document's
+  std::string path;              // the document's path, when there is one
+  std::string detail;            // one line, for people
+};
+
+struct CheckReport {
+  std::int64_t documents = 0;
+  std::int64_t chunks = 0;
+  std::vector<LibraryProblem> problems;
+  bool consistent() const { return problems.empty(); }
+};
+
+struct RepairReport {
+  std::vector<DocumentRecord> removed_documents;  // incomplete: the next ingest redoes them
+  bool search_index_rebuilt = false;
+};
+
 // Not thread-safe: use one Library per thread (several may open the same folder; SQLite's
 // locking and WAL keep them consistent, and writers queue for up to the busy timeout:
 // 30 s, or $DOCENT_BUSY_TIMEOUT_MS).
@@ -179,6 +200,21 @@ class Library {
   std::vector<KeywordHit> keyword_search(const std::string& query, const SearchOptions& options) const;
 
   LibraryStats stats() const;
+
+  // ---- Consistency (`docent check`).
+  // Read-only: SQLite's quick_check, each document's pages and chunks against its own counts,
+  // the FTS5 index against the chunks (integrity-check and row counts), and for the bound
+  // embedding model (setting "embedding.model") a vector for every chunk of ok documents.
+  CheckReport check() const;
+  // Removes documents the check finds incomplete (their files are ingested again next time)
+  // and rebuilds the FTS5 index from the chunks, in one transaction. Cannot mend a database
+  // SQLite itself reports corrupt: that problem stays in the next check.
+  RepairReport repair();
+
+  // Called once, the first time this process has to wait for another process's write lock
+  // (e.g. to say "library busy, waiting..."); the wait then lasts up to `timeout_ms` per write
+  // (negative: keep the library's timeout, $DOCENT_BUSY_TIMEOUT_MS or 30 s).
+  void on_busy_wait(std::function<void()> notice, int timeout_ms);
 
   // Settings that built the library (chunk sizes, tokenizer, embedder...).
   std::optional<std::string> setting(const std::string& key) const;
