@@ -13,6 +13,7 @@ struct AskFlags {
   std::size_t budget = 1500;
   int neighbours = 1;
   int sentences = 3;
+  std::string mode;  // empty: the library's default
 };
 
 std::string page_label(const retrieval::Citation& c) { return c.page > 0 ? ", p. " + std::to_string(c.page) : ""; }
@@ -25,6 +26,7 @@ int run_ask(const GlobalOptions& globals, const AskFlags& flags) {
   options.context.token_budget = flags.budget;
   options.context.neighbours = flags.neighbours;
   options.max_sentences = flags.sentences;
+  if (!flags.mode.empty()) options.context.mode = retrieval::parse_search_mode(flags.mode);
   auto answer = retrieval::answer_extractive(library, question, options);
 
   if (globals.json) {
@@ -68,6 +70,8 @@ const bool registered = register_command(60, [](CLI::App& app, GlobalOptions& gl
       ->check(CLI::Range(0, 10))
       ->capture_default_str();
   ask->add_option("--sentences", flags->sentences, "Sentences in an extractive answer")->check(CLI::Range(1, 20))->capture_default_str();
+  ask->add_option("--mode", flags->mode, "Retrieval mode: keyword, dense or hybrid (default: hybrid with an embedding model)")
+      ->check(CLI::IsMember({"keyword", "dense", "hybrid"}));
   ask->footer("Without a language model the answer is extractive: the best-matching sentences, each cited.\n"
               "If nothing relevant is found it says so (exit 4) instead of guessing.");
   ask->callback([&globals, &exit_code, flags] { exit_code = run_ask(globals, *flags); });

@@ -23,14 +23,22 @@ struct BeirFlags {
   std::string dir;
   std::string split = "test";
   std::string mode = "keyword";
+  std::string embedder;
+  double rrf_k = 60, keyword_weight = 1, dense_weight = 1;
 };
 
 int run_beir(const GlobalOptions& globals, const BeirFlags& flags) {
-  if (flags.mode != "keyword") {
-    print_error("--mode " + flags.mode + " needs an embedding model; only 'keyword' is available so far");
+  if (flags.mode != "keyword" && flags.embedder.empty()) {
+    print_error("--mode " + flags.mode + " needs an embedding model: give --embedder FILE");
     return kUsage;
   }
   retrieval::BeirOptions options;
+  options.mode = *retrieval::parse_search_mode(flags.mode);
+  if (!flags.embedder.empty()) options.embedder = flags.embedder;
+  options.fusion = {flags.rrf_k, flags.keyword_weight, flags.dense_weight};
+  if (!flags.embedder.empty() && flags.mode != "keyword")
+    print_error("note: dense and hybrid scores depend entirely on the embedding model; a random-weight test fixture "
+                "(such as tiny-bert-f16.gguf) gives noise");
   options.split = flags.split;
   options.chunking = chunking_for(flags.chunk_tokens);
   ProgressBar bar(stderr_is_terminal() && !globals.quiet && !globals.json);
@@ -46,11 +54,14 @@ int run_beir(const GlobalOptions& globals, const BeirFlags& flags) {
                 {"queries", report.queries},       {"ndcg@10", report.ndcg_at_10},
                 {"recall@100", report.recall_at_100}, {"mrr@10", report.mrr_at_10},
                 {"index_seconds", report.index_seconds}, {"search_seconds", report.search_seconds},
-                {"search_p50_ms", report.search_p50_ms}, {"search_p95_ms", report.search_p95_ms}});
+                {"search_p50_ms", report.search_p50_ms}, {"search_p95_ms", report.search_p95_ms},
+                {"embedder", report.embedder}, {"embed_seconds", report.embed_seconds}});
     return kOk;
   }
   std::printf("BEIR %s (%s split), mode %s\n", report.dataset.c_str(), flags.split.c_str(), report.mode.c_str());
   std::printf("  documents  %zu (%zu chunks), indexed in %.1f s\n", report.documents, report.chunks, report.index_seconds);
+  if (!report.embedder.empty())
+    std::printf("  embedder   %s, corpus embedded in %.1f s\n", report.embedder.c_str(), report.embed_seconds);
   std::printf("  queries    %zu, search p50 %.2f ms, p95 %.2f ms\n", report.queries, report.search_p50_ms,
               report.search_p95_ms);
   std::printf("  nDCG@10    %.4f\n  Recall@100 %.4f\n  MRR@10     %.4f\n", report.ndcg_at_10, report.recall_at_100,
@@ -102,6 +113,10 @@ const bool registered = register_command(80, [](CLI::App& app, GlobalOptions& gl
   beir->add_option("dir", flags->dir, "BEIR dataset folder, e.g. ../shared/data/beir/scifact")->required()->check(CLI::ExistingDirectory);
   beir->add_option("--split", flags->split, "Which qrels file to score (qrels/<split>.tsv)")->capture_default_str();
   beir->add_option("--mode", flags->mode, "Retrieval mode")->check(CLI::IsMember({"keyword", "dense", "hybrid"}))->capture_default_str();
+  beir->add_option("--embedder", flags->embedder, "Embedding model (GGUF BERT) for dense and hybrid")->type_name("FILE");
+  beir->add_option("--rrf-k", flags->rrf_k, "Reciprocal rank fusion constant k")->capture_default_str();
+  beir->add_option("--keyword-weight", flags->keyword_weight, "Weight of the keyword ranking in fusion")->capture_default_str();
+  beir->add_option("--dense-weight", flags->dense_weight, "Weight of the dense ranking in fusion")->capture_default_str();
   beir->add_option("--chunk-tokens", flags->chunk_tokens, "Chunk target size in tokens (default: the library default, 200)");
   beir->footer("The dataset is indexed into a throw-away in-memory library; your library is not touched.");
   beir->fallthrough();

@@ -6,6 +6,7 @@
 #include "output.hpp"
 
 namespace docent::cli {
+int embed_library_chunks(const GlobalOptions& globals, index::Library& library, const retrieval::EmbeddingBinding& binding);
 namespace {
 
 struct IngestFlags {
@@ -13,6 +14,7 @@ struct IngestFlags {
   std::vector<std::string> include, exclude;
   std::optional<std::string> password;
   bool password_from_env = false;
+  std::optional<std::string> embedder;
 };
 
 nlohmann::json report_json(const retrieval::FileReport& report) {
@@ -28,6 +30,10 @@ int run_ingest(const GlobalOptions& globals, const IngestFlags& flags, bool sync
   // $DOCENT_BUSY_TIMEOUT_MS) and say once on stderr why nothing seems to happen.
   library.on_busy_wait([] { print_error("library busy, waiting for another docent process..."); },
                        std::getenv("DOCENT_BUSY_TIMEOUT_MS") ? -1 : 3600 * 1000);
+  if (flags.embedder) {  // bind first, so the new documents are chunked and embedded with it
+    auto binding = retrieval::bind_embedding_model(library, *flags.embedder);
+    if (int code = embed_library_chunks(globals, library, binding); code != kOk) return code;
+  }
   retrieval::IngestOptions options;
   options.scan.include_globs = flags.include;
   options.scan.exclude_globs = flags.exclude;
@@ -101,6 +107,9 @@ void add_scan_flags(CLI::App* command, IngestFlags& flags) {
       ->type_name("GLOB");
   command->add_option("--exclude", flags.exclude, "Skip files or folders matching this glob (repeatable), e.g. 'drafts/'")
       ->type_name("GLOB");
+  command->add_option("--embedder", flags.embedder,
+                      "Bind the library to this embedding model (GGUF BERT) first; new chunks get vectors")
+      ->type_name("FILE");
   command->add_option("--password", flags.password,
                       "Password for encrypted PDFs (tried on each; never stored or logged)")
       ->type_name("TEXT");

@@ -12,6 +12,7 @@ struct SearchFlags {
   std::vector<std::string> words;
   int limit = 10;
   bool full_text = false;
+  std::string mode;  // empty: the library's default
 };
 
 std::string pages_label(int first, int last) {
@@ -29,7 +30,15 @@ int run_search(const GlobalOptions& globals, const SearchFlags& flags) {
   bool colour = !globals.json && stdout_is_terminal() && !std::getenv("NO_COLOR");
   request.highlight_open = colour ? "\x1b[1;33m" : (globals.json ? "<<" : "[");
   request.highlight_close = colour ? "\x1b[0m" : (globals.json ? ">>" : "]");
-  auto results = retrieval::keyword_search(library, request);
+  std::optional<retrieval::SearchMode> mode;
+  if (!flags.mode.empty()) mode = retrieval::parse_search_mode(flags.mode);
+  retrieval::Searcher searcher(library, mode);
+  auto results = retrieval::search(searcher, request);
+  const std::string mode_name(retrieval::to_string(searcher.mode()));
+  const auto missing = searcher.missing_vectors();
+  if (missing > 0 && !globals.json)
+    print_error(std::to_string(missing) + " chunk(s) have no vector yet for the bound model; dense results leave them "
+                "out until `docent models add` is run again");
 
   if (globals.json) {
     nlohmann::json rows = nlohmann::json::array();
@@ -40,9 +49,13 @@ int run_search(const GlobalOptions& globals, const SearchFlags& flags) {
       if (flags.full_text) row["text"] = r.text;
       rows.push_back(row);
     }
-    print_json({{"query", query}, {"mode", "keyword"}, {"results", rows}});
+    nlohmann::json embedder = nullptr;
+    if (searcher.binding())
+      embedder = {{"model_id", searcher.binding()->model_id}, {"name", searcher.binding()->embedder->name()},
+                  {"chunks_without_vectors", missing}};
+    print_json({{"query", query}, {"mode", mode_name}, {"embedder", embedder}, {"results", rows}});
   } else if (results.empty()) {
-    std::cout << "No passages match \"" << query << "\".\n";
+    std::cout << "No passages match \"" << query << "\" (" << mode_name << " search).\n";
   } else {
     int rank = 0;
     for (const auto& r : results) {
@@ -65,6 +78,10 @@ const bool registered = register_command(50, [](CLI::App& app, GlobalOptions& gl
       ->type_name("QUERY...");
   search->add_option("-k,--limit", flags->limit, "How many passages to show")->check(CLI::Range(1, 1000))->capture_default_str();
   search->add_flag("--full", flags->full_text, "Print each passage in full instead of a snippet");
+  search->add_option("--mode", flags->mode,
+                     "keyword (BM25), dense (embeddings) or hybrid (both, rank-fused); default: hybrid when the "
+                     "library has an embedding model, else keyword")
+      ->check(CLI::IsMember({"keyword", "dense", "hybrid"}));
   search->footer("Exit 4 when nothing matches.");
   search->callback([&globals, &exit_code, flags] { exit_code = run_search(globals, *flags); });
 });
