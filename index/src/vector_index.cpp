@@ -1,19 +1,20 @@
 // Vector index over one embedding model's chunk vectors: FAISS inner-product search (exact flat
 // for small libraries, HNSW above a measured size), saved next to the database with a stamp.
 //
-// Why the HNSW threshold is 50,000 (bench_retrieval threshold, dimension 384, random unit
-// vectors, 2 shared cores, Release; see the report in bench/retrieval.cpp):
+// Why the HNSW threshold is 100,000 vectors. Measured with `bench_retrieval threshold`
+// (dimension 384, random unit vectors, 200 queries, top 10, M=32, efConstruction=80,
+// efSearch=96, Release, one OpenMP thread, on 2 cores shared with other builds: load ~8, so the
+// absolute times are inflated, the ratios are what matter):
 //     vectors   flat build  flat query   HNSW build  HNSW query  HNSW recall@10
-//      10,000       4 ms      1.3 ms        4.5 s      0.25 ms       0.96
-//      25,000      10 ms      3.3 ms       13.9 s      0.35 ms       0.90
-//      50,000      21 ms      6.7 ms       31.4 s      0.43 ms       0.85
-//     100,000      41 ms     14.6 ms       70.5 s      0.53 ms       0.79
-// Flat search is exact and costs ~0.14 ms per 1,000 vectors per query; HNSW answers in under a
-// millisecond but costs ~0.6 ms per vector to build (paid again on every rebuild) and loses
-// recall (random vectors are the hard case; real embeddings cluster and do better). Below
-// ~50k vectors (~250 documents of 200 chunks) an exact query stays under ~7 ms, which is
-// invisible next to embedding the query, while an HNSW rebuild would already take half a
-// minute; above it the query cost of flat search grows linearly and HNSW pays off.
+//      10,000     254 ms      4.5 ms        86 s       9.2 ms       0.76
+//      25,000     824 ms     27.8 ms       593 s       6.4 ms       0.50
+// (50k and 100k were not finished: an HNSW build of 25k already took ten minutes there.)
+// Exact search is cheap to build (a copy) and costs roughly linear time per query; HNSW only
+// starts answering faster than exact search somewhere past 10k vectors, costs minutes to
+// (re)build on every change of the library, and loses recall on unstructured vectors (real
+// embeddings cluster and fare better, but that was not measured here). Exact search at 100k
+// vectors (~500 long PDFs) is still tens of milliseconds per query, next to an embedder's
+// query time, so flat stays the default up to there and HNSW takes over only beyond it.
 
 #include <algorithm>
 #include <cerrno>

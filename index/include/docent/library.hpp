@@ -270,7 +270,7 @@ std::string_view to_string(VectorIndexKind kind);
 struct VectorIndexOptions {
   // At or above this many vectors an HNSW graph is built instead of exact (flat) search; see
   // vector_index.cpp for the measurement behind the default.
-  std::int64_t hnsw_threshold = 50'000;
+  std::int64_t hnsw_threshold = 100'000;
   std::optional<VectorIndexKind> force_kind;  // tests and benchmarks
   int hnsw_neighbours = 32;                   // HNSW M
   int hnsw_build_depth = 80;                  // efConstruction
