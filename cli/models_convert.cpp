@@ -15,7 +15,15 @@ namespace {
 struct ConvertOptions {
   std::string source, output, format = "safetensors", type, reference, candidate, text_file;
   int max_tokens = 0;
+  bool external_data = false;
 };
+
+// A .onnx file, or a folder holding model.onnx and no safetensors, is an ONNX import.
+bool is_onnx_source(const std::filesystem::path& source) {
+  if (source.extension() == ".onnx") return true;
+  return std::filesystem::exists(source / "model.onnx") && !std::filesystem::exists(source / "model.safetensors") &&
+         !std::filesystem::exists(source / "model.safetensors.index.json");
+}
 
 template <typename Work>
 int guarded(Work work) {
@@ -64,20 +72,30 @@ const bool registered = register_command(71, [](CLI::App& app, GlobalOptions& gl
   CLI::App* models = app.get_subcommand("models");  // registered by models.cpp (order 70)
   auto options = std::make_shared<ConvertOptions>();
 
-  auto* import = models->add_subcommand("import", "Convert a Hugging Face model folder (safetensors) to GGUF");
-  import->add_option("source", options->source, "Folder with config.json, *.safetensors, tokenizer.json")->required()->type_name("DIR");
+  auto* import = models->add_subcommand("import", "Convert a Hugging Face model folder (safetensors or model.onnx) to GGUF");
+  import->add_option("source", options->source, "Folder with config.json, *.safetensors or model.onnx, tokenizer.json")
+      ->required()
+      ->type_name("DIR|FILE.onnx");
   import->add_option("output", options->output, "GGUF file to write")->required()->type_name("OUT.gguf");
   import->callback([&exit_code, options] {
-    exit_code = guarded([&] { engine::import_hf_model(options->source, options->output); });
+    exit_code = guarded([&] {
+      const std::filesystem::path source = options->source;
+      if (!is_onnx_source(source)) return engine::import_hf_model(source, options->output);
+      engine::import_onnx_model(source.extension() == ".onnx" ? source : source / "model.onnx", options->output);
+    });
     if (exit_code == kOk) std::cerr << "wrote " << options->output << "\n";
   });
 
   auto* export_command = models->add_subcommand("export", "Write a GGUF model as a Hugging Face folder");
   export_command->add_option("file", options->source, "GGUF model")->required()->type_name("FILE.gguf");
   export_command->add_option("output", options->output, "Folder to write")->required()->type_name("OUT");
-  export_command->add_option("--format", options->format, "Output format")->check(CLI::IsMember({"safetensors"}));
+  export_command->add_option("--format", options->format, "safetensors (default) or onnx")->check(CLI::IsMember({"safetensors", "onnx"}));
+  export_command->add_flag("--external-data", options->external_data, "ONNX: keep the weights in model.onnx.data");
   export_command->callback([&exit_code, options] {
-    exit_code = guarded([&] { engine::export_hf_model(options->source, options->output); });
+    exit_code = guarded([&] {
+      if (options->format == "onnx") engine::export_onnx_model(options->source, options->output, options->external_data);
+      else engine::export_hf_model(options->source, options->output);
+    });
     if (exit_code == kOk) std::cerr << "wrote " << options->output << "\n";
   });
 

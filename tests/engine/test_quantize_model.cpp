@@ -1,6 +1,8 @@
 // Whole-model quantization and the comparison that measures it.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "docent/engine.hpp"
 #include "gguf/gguf_reader.hpp"
 #include "quant/type_traits.hpp"
@@ -44,6 +46,38 @@ TEST(QuantizeModel, UnknownTypeIsAnError) {
   DOCENT_REQUIRE_SHARED("fixtures/models/stories260K.gguf");
   test::TempDir temp;
   EXPECT_THROW(quantize_model(test::shared_dir() / "fixtures/models/stories260K.gguf", temp.path() / "x.gguf", "q3_x"), ModelError);
+}
+
+}  // namespace
+}  // namespace docent::engine
+
+namespace docent::engine {
+namespace {
+
+// The comparison table of the quantization work: every type against the F32 original.
+TEST(QuantizeModel, ComparisonTableOnStories260K) {
+  DOCENT_REQUIRE_SHARED("fixtures/models/stories260K.gguf");
+  const std::string text =
+      "Once upon a time, there was a little boy named Tom. Tom had a red ball that he loved very much. "
+      "Every day he took the ball to the park and played with his friend Sue. One day, the ball rolled into the pond. "
+      "Tom was sad. He did not know what to do. Sue said, \"Do not worry, Tom. We can get the ball back.\" "
+      "She found a long stick and pushed the ball to the side of the pond. Tom was so happy! He said, "
+      "\"Thank you, Sue. You are a good friend.\" They played with the ball until the sun went down. "
+      "Then they went home and ate a big dinner. Tom's mom gave him a hug and said, \"I am proud of you.\" "
+      "Tom smiled and went to bed. He dreamed about the park, the pond and his red ball.";
+  test::TempDir temp;
+  const auto original_path = test::shared_dir() / "fixtures/models/stories260K.gguf";
+  const auto original = Model::load(original_path);
+  std::vector<double> kl;
+  std::printf("%-6s %9s %9s %8s %9s %9s\n", "type", "positions", "mean KL", "top-1", "ppl(A)", "ppl(B)");
+  for (const char* type : {"q8_0", "q4_k", "q4_0"}) {
+    quantize_model(original_path, temp.path() / (std::string(type) + ".gguf"), type);
+    const auto result = compare_models(original, Model::load(temp.path() / (std::string(type) + ".gguf")), text);
+    std::printf("%-6s %9lld %9.5f %7.1f%% %9.3f %9.3f\n", type, static_cast<long long>(result.positions), result.mean_kl,
+                100 * result.top1_agreement, result.perplexity_reference, result.perplexity_candidate);
+    kl.push_back(result.mean_kl);
+  }
+  EXPECT_LT(kl[0], kl[2]);  // 8-bit drifts less than 4-bit
 }
 
 }  // namespace

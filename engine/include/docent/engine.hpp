@@ -232,6 +232,13 @@ void import_hf_model(const std::filesystem::path& folder, const std::filesystem:
 // The reverse: a GGUF model -> a Hugging Face folder (quantized tensors are written dequantized
 // as F32, F16 stays F16). Throws ModelError.
 void export_hf_model(const std::filesystem::path& gguf, const std::filesystem::path& output_folder);
+// The same folder with the weights in model.onnx instead (float initializers consumed by Gather,
+// MatMul and normalization nodes; `external_data`: kept in model.onnx.data). Throws ModelError.
+void export_onnx_model(const std::filesystem::path& gguf, const std::filesystem::path& output_folder,
+                       bool external_data = false);
+// model.onnx (+ config.json and tokenizer files beside it) -> GGUF. Weights are mapped by graph
+// structure; an unsupported graph fails naming the first node that could not be mapped.
+void import_onnx_model(const std::filesystem::path& onnx_file, const std::filesystem::path& output_gguf);
 
 // Re-encodes a GGUF model's matrices as "q8_0", "q4_0" or "q4_k" (a matrix whose rows are not
 // whole blocks falls back to q8_0, then stays as it is; vectors stay F32). Throws ModelError.

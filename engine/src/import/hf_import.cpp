@@ -6,6 +6,7 @@
 #include "gguf/gguf_writer.hpp"
 #include "import/hf_layout.hpp"
 #include "import/hf_tokenizer_import.hpp"
+#include "import/onnx_conversion.hpp"
 #include "import/safetensors.hpp"
 #include "quant/half.hpp"
 #include "quant/type_traits.hpp"
@@ -151,19 +152,23 @@ void set_hyperparameters(GgufWriter& writer, const HfConfig& c, const std::files
 
 }  // namespace
 
-void import_hf_model(const std::filesystem::path& folder, const std::filesystem::path& output_gguf) {
-  if (!std::filesystem::is_directory(folder)) throw ModelError(folder.string() + ": not a directory");
+conversion::HfModelShape conversion::read_hf_shape(const std::filesystem::path& folder) {
   const HfConfig config = read_config(folder);
-  const auto weights = conversion::SafetensorsSet::open_folder(folder);
+  return {config.architecture, static_cast<int>(config.layers), static_cast<int>(config.heads),
+          static_cast<int>(config.kv_heads), config.norm_epsilon};
+}
 
+void write_gguf_from_hf_tensors(const std::filesystem::path& folder, const conversion::TensorLookup& lookup,
+                                const std::filesystem::path& output_gguf) {
+  const HfConfig config = read_config(folder);
   GgufWriter writer;
   set_hyperparameters(writer, config, folder);
   conversion::import_hf_tokenizer(writer, folder, config.architecture, config.vocab);
 
   // Checkpoints saved from a task model (BertForMaskedLM, ...) prefix the encoder's names.
   std::string prefix;
-  if (config.architecture == "bert" && weights.find("embeddings.word_embeddings.weight") == nullptr &&
-      weights.find("bert.embeddings.word_embeddings.weight") != nullptr)
+  if (config.architecture == "bert" && !lookup("embeddings.word_embeddings.weight") &&
+      lookup("bert.embeddings.word_embeddings.weight"))
     prefix = "bert.";
 
   bool any_half = false;
@@ -172,17 +177,18 @@ void import_hf_model(const std::filesystem::path& folder, const std::filesystem:
     for (int layer = 0; layer < layer_count; ++layer) {
       const std::string hf_name = prefix + conversion::substitute_layer(entry.hf, layer);
       const std::string gguf_name = conversion::substitute_layer(entry.gguf, layer);
-      const conversion::SafetensorsTensor* tensor = weights.find(hf_name);
       if (gguf_name == "output.weight" && config.tied) continue;
-      if (tensor == nullptr) {
-        if (entry.required || gguf_name == "output.weight") throw ModelError(folder.string() + ": tensor '" + hf_name + "' is missing from the safetensors files");
+      std::optional<conversion::NamedTensor> tensor = lookup(hf_name);
+      if (!tensor) {
+        if (entry.required || gguf_name == "output.weight")
+          throw ModelError(folder.string() + ": tensor '" + hf_name + "' is missing from the weights");
         continue;
       }
       const auto expected = expected_shape(config, gguf_name);
       if (tensor->shape != expected)
-        throw ModelError(tensor->file.string() + ": tensor '" + hf_name + "' has shape " + shape_text(tensor->shape) +
+        throw ModelError(tensor->origin + ": tensor '" + hf_name + "' has shape " + shape_text(tensor->shape) +
                          " but config.json implies " + shape_text(expected));
-      std::vector<float> values = tensor->to_floats();
+      std::vector<float> values = std::move(tensor->values);
       if (entry.rope_rows && config.architecture == "llama") {
         const int heads = static_cast<int>(gguf_name.find("attn_q") != std::string::npos ? config.heads : config.kv_heads);
         const std::int64_t columns = expected.size() == 2 ? expected[1] : 1;
@@ -199,6 +205,20 @@ void import_hf_model(const std::filesystem::path& folder, const std::filesystem:
   }
   writer.set_uint32("general.file_type", any_half ? 1 : 0);
   writer.write(output_gguf);
+}
+
+void import_hf_model(const std::filesystem::path& folder, const std::filesystem::path& output_gguf) {
+  if (!std::filesystem::is_directory(folder)) throw ModelError(folder.string() + ": not a directory");
+  read_config(folder);  // a folder without a usable config.json fails before the weights are opened
+  const auto weights = conversion::SafetensorsSet::open_folder(folder);
+  write_gguf_from_hf_tensors(
+      folder,
+      [&](const std::string& name) -> std::optional<conversion::NamedTensor> {
+        const conversion::SafetensorsTensor* tensor = weights.find(name);
+        if (tensor == nullptr) return std::nullopt;
+        return conversion::NamedTensor{tensor->shape, tensor->dtype, tensor->to_floats(), tensor->file.string()};
+      },
+      output_gguf);
 }
 
 }  // namespace docent::engine

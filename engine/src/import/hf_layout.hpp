@@ -4,6 +4,9 @@
 // HF checkpoints (rotate-halves pairs).
 
 #include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,5 +35,25 @@ std::vector<float> rope_rows_to_halves(const std::vector<float>& values, std::in
 std::vector<float> gguf_tensor_floats(const GgufTensorInfo& tensor, const std::string& source);
 
 std::string substitute_layer(std::string_view pattern, int layer);
+
+// A weight found by an importer under its Hugging Face name, PyTorch shape [out, in].
+struct NamedTensor {
+  std::vector<std::int64_t> shape;
+  std::string dtype;  // of the source: "F32", "F16", "BF16"
+  std::vector<float> values;
+  std::string origin;  // file named in errors
+};
+using TensorLookup = std::function<std::optional<NamedTensor>(const std::string& hf_name)>;
+
+}  // namespace docent::engine::conversion
+
+namespace docent::engine {
+// The shared back half of every import: config.json and the tokenizer files of `folder`, weights
+// from `lookup`, checked against the config and written as GGUF.
+void write_gguf_from_hf_tensors(const std::filesystem::path& folder, const conversion::TensorLookup& lookup,
+                                const std::filesystem::path& output_gguf);
+}  // namespace docent::engine
+
+namespace docent::engine::conversion {
 
 }  // namespace docent::engine::conversion
