@@ -29,6 +29,7 @@ TEST(DecoderBehaviour, ChunkedPrefillEqualsOneShot) {
   for (const char* name : {"stories260K", "tiny-qwen2-q8_0", "small-qwen2-q4_k_m"}) {
     auto tokens = docent::test::decoder_cases(name).back().tokens;
     ASSERT_GT(tokens.size(), 7u);
+    if (tokens.size() > 80) tokens.resize(80);  // window 64 still splits; keeps window 1 quick
     // Exact arithmetic: windows change only the summation order inside products.
     DecoderOptions exact;
     exact.rounding = ActivationRounding::none;
