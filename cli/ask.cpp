@@ -14,6 +14,12 @@ struct AskFlags {
   int neighbours = 1;
   int sentences = 3;
   std::string mode;  // empty: the library's default
+  std::string model;  // a generator GGUF; empty: the library's "generator.model" setting, else extractive
+  bool extractive = false;
+  bool show_thinking = false;
+  int max_tokens = 512;
+  float temperature = 0.0f;
+  std::uint64_t seed = 0;
 };
 
 std::string page_label(const retrieval::Citation& c) { return c.page > 0 ? ", p. " + std::to_string(c.page) : ""; }
@@ -27,7 +33,25 @@ int run_ask(const GlobalOptions& globals, const AskFlags& flags) {
   options.context.neighbours = flags.neighbours;
   options.max_sentences = flags.sentences;
   if (!flags.mode.empty()) options.context.mode = retrieval::parse_search_mode(flags.mode);
-  auto answer = retrieval::answer_extractive(library, question, options);
+  std::string model = flags.model;
+  if (model.empty() && !flags.extractive) model = library.setting("generator.model").value_or("");
+  bool streaming = !globals.json && !model.empty() && !flags.extractive;
+  retrieval::Answer answer;
+  if (model.empty() || flags.extractive) {
+    answer = retrieval::answer_extractive(library, question, options);
+  } else {
+    retrieval::GenerativeOptions generation;
+    generation.model = model;
+    generation.max_tokens = flags.max_tokens;
+    generation.temperature = flags.temperature;
+    generation.seed = flags.seed;
+    if (streaming) {
+      generation.on_answer = [](std::string_view text) { std::cout << text << std::flush; };
+      if (flags.show_thinking)
+        generation.on_thinking = [](std::string_view text) { std::cerr << "\x1b[2m" << text << "\x1b[0m" << std::flush; };
+    }
+    answer = retrieval::answer_generative(library, question, options, generation);
+  }
 
   if (globals.json) {
     nlohmann::json citations = nlohmann::json::array();
@@ -53,11 +77,18 @@ int run_ask(const GlobalOptions& globals, const AskFlags& flags) {
     std::cout << answer.text << "\n(searched " << library.stats().documents << " documents; try other words, or `docent search`.)\n";
     return kNotFound;
   }
-  if (answer.extractive)
+  if (answer.extractive) {
     std::cout << "Extractive answer — sentences quoted from your documents (no language model configured):\n\n";
-  std::cout << answer.text << "\n\nSources:\n";
+    std::cout << answer.text;
+  }
+  if (!answer.extractive && answer.text.find_first_not_of(" \n\t") == std::string::npos)
+    std::cout << "(the model gave no answer within --max-tokens" << (answer.thinking.empty() ? "" : "; its reasoning used them")
+              << ")";
+  std::cout << "\n\nSources:\n";
   for (const auto& c : answer.citations)
     std::cout << "[" << c.number << "] " << c.path << page_label(c) << ": \"" << c.quote << "\"\n";
+  for (int number : answer.removed_citations)
+    print_error("the model cited [" + std::to_string(number) + "], which is not one of the sources; removed");
   return kOk;
 }
 
@@ -72,6 +103,12 @@ const bool registered = register_command(60, [](CLI::App& app, GlobalOptions& gl
   ask->add_option("--sentences", flags->sentences, "Sentences in an extractive answer")->check(CLI::Range(1, 20))->capture_default_str();
   ask->add_option("--mode", flags->mode, "Retrieval mode: keyword, dense or hybrid (default: hybrid with an embedding model)")
       ->check(CLI::IsMember({"keyword", "dense", "hybrid"}));
+  ask->add_option("-m,--model", flags->model, "Generator model (GGUF, Qwen2/Llama family) that writes the answer")->type_name("FILE");
+  ask->add_flag("--extractive", flags->extractive, "Quote sentences instead of generating, even if a model is configured");
+  ask->add_flag("--show-thinking", flags->show_thinking, "Stream a reasoning model's <think> span (to stderr)");
+  ask->add_option("--max-tokens", flags->max_tokens, "Answer length limit, thinking included")->capture_default_str();
+  ask->add_option("--temperature", flags->temperature, "0 = greedy")->capture_default_str();
+  ask->add_option("--seed", flags->seed, "Sampling seed")->capture_default_str();
   ask->footer("Without a language model the answer is extractive: the best-matching sentences, each cited.\n"
               "If nothing relevant is found it says so (exit 4) instead of guessing.");
   ask->callback([&globals, &exit_code, flags] { exit_code = run_ask(globals, *flags); });

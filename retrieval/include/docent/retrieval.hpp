@@ -288,6 +288,23 @@ struct AnswerOptions {
 // Best-matching sentences from the assembled context, each cited to its file and page.
 Answer answer_extractive(const index::Library& library, const std::string& question, const AnswerOptions& options);
 
+struct GenerativeOptions {
+  std::filesystem::path model;      // a decoder GGUF (Qwen2 / Llama family)
+  int max_tokens = 512;             // answer reserve, including a reasoning model's thinking
+  float temperature = 0.0f;
+  std::uint64_t seed = 0;
+  int context_length = 0;           // 0: the model's default
+  std::function<void(std::string_view)> on_answer;    // streamed answer text
+  std::function<void(std::string_view)> on_thinking;  // streamed <think> text
+};
+
+// Numbered sources in a prompt, the model's native chat template, the <think> span split off,
+// then citation numbers validated: a number with no source is removed and reported; each cited
+// source gets the sentence that best supports the claim citing it. Throws engine::ModelError
+// for a bad model file.
+Answer answer_generative(const index::Library& library, const std::string& question, const AnswerOptions& options,
+                         const GenerativeOptions& generation);
+
 // ---- evaluation ----
 
 struct BeirOptions {
