@@ -24,7 +24,7 @@ std::string quote(const std::string& text) {
   return quoted + "'";
 }
 
-Run docent(const fs::path& library, const std::string& arguments) {
+Run run_docent(const fs::path& library, const std::string& arguments) {
   docent::test::TempDir scratch;
   auto err_file = scratch.path() / "stderr";
   std::string command = quote(docent::test::docent_binary().string()) + " --library " + quote(library.string()) + " " +
@@ -46,7 +46,7 @@ Run docent(const fs::path& library, const std::string& arguments) {
 
 TEST(Cli, HelpDocumentsExitCodes) {
   docent::test::TempDir home;
-  auto run = docent(home.path(), "--help");
+  auto run = run_docent(home.path(), "--help");
   EXPECT_EQ(run.exit_code, 0);
   EXPECT_NE(run.out.find("Exit codes"), std::string::npos);
   EXPECT_NE(run.out.find("ingest"), std::string::npos);
@@ -54,13 +54,13 @@ TEST(Cli, HelpDocumentsExitCodes) {
 
 TEST(Cli, UsageErrorsExitTwo) {
   docent::test::TempDir home;
-  EXPECT_EQ(docent(home.path(), "frobnicate").exit_code, 2);
-  EXPECT_EQ(docent(home.path(), "search").exit_code, 2);
+  EXPECT_EQ(run_docent(home.path(), "frobnicate").exit_code, 2);
+  EXPECT_EQ(run_docent(home.path(), "search").exit_code, 2);
 }
 
 TEST(Cli, ReadingAMissingLibraryIsAClearError) {
   docent::test::TempDir home;
-  auto run = docent(home.path() / "none", "search anything");
+  auto run = run_docent(home.path() / "none", "search anything");
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("docent ingest"), std::string::npos) << run.err;
   EXPECT_FALSE(fs::exists(home.path() / "none"));  // a read never creates a library
@@ -69,7 +69,7 @@ TEST(Cli, ReadingAMissingLibraryIsAClearError) {
 TEST(Cli, SamplesAnswerEveryQuestionAtTheExpectedPage) {
   docent::test::TempDir home;
   auto samples = docent::test::source_dir() / "samples";
-  auto ingest = docent(home.path(), "--json ingest " + quote(samples.string()));
+  auto ingest = run_docent(home.path(), "--json ingest " + quote(samples.string()));
   ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
   auto summary = nlohmann::json::parse(ingest.out);
   EXPECT_GE(summary["added"].get<int>(), 3);
@@ -86,7 +86,7 @@ TEST(Cli, SamplesAnswerEveryQuestionAtTheExpectedPage) {
     std::getline(fields, question, '\t');
     std::getline(fields, file, '\t');
     std::getline(fields, page, '\t');
-    auto run = docent(home.path(), "--json search -k 3 " + quote(question));
+    auto run = run_docent(home.path(), "--json search -k 3 " + quote(question));
     ++asked;
     auto results = nlohmann::json::parse(run.out)["results"];
     for (const auto& hit : results) {
@@ -108,7 +108,7 @@ TEST(Cli, SamplesAnswerEveryQuestionAtTheExpectedPage) {
 TEST(Cli, ExtractiveAskCitesTheExpectedPageForEverySampleQuestion) {
   docent::test::TempDir home;
   auto samples = docent::test::source_dir() / "samples";
-  ASSERT_EQ(docent(home.path(), "ingest " + quote(samples.string())).exit_code, 0);
+  ASSERT_EQ(run_docent(home.path(), "ingest " + quote(samples.string())).exit_code, 0);
   std::ifstream questions(samples / "questions.tsv");
   std::string line;
   std::getline(questions, line);
@@ -120,7 +120,7 @@ TEST(Cli, ExtractiveAskCitesTheExpectedPageForEverySampleQuestion) {
     std::getline(fields, file, '\t');
     std::getline(fields, page, '\t');
     ++asked;
-    auto run = docent(home.path(), "--json ask " + quote(question));
+    auto run = run_docent(home.path(), "--json ask " + quote(question));
     ASSERT_EQ(run.exit_code, 0) << question << "\n" << run.err;
     auto answer = nlohmann::json::parse(run.out);
     EXPECT_TRUE(answer["extractive"].get<bool>());
@@ -139,7 +139,7 @@ TEST(Cli, ExtractiveAskCitesTheExpectedPageForEverySampleQuestion) {
   std::cout << "extractive ask: " << cited << "/" << asked << " cite the expected file+page (" << cited_first
             << " as the first source)\n";
   // Nothing relevant: says so, exit 4, no citations.
-  auto none = docent(home.path(), "--json ask " + quote("What is the capital of Mongolia?"));
+  auto none = run_docent(home.path(), "--json ask " + quote("What is the capital of Mongolia?"));
   EXPECT_EQ(none.exit_code, 4);
   EXPECT_FALSE(nlohmann::json::parse(none.out)["found"].get<bool>());
 }
@@ -148,7 +148,7 @@ TEST(Cli, EveryManifestPdfInOneRunWithoutACrash) {
   DOCENT_REQUIRE_SHARED("data/pdfs/MANIFEST.tsv");
   docent::test::TempDir home;
   auto pdfs = docent::test::shared_dir() / "data/pdfs";
-  auto run = docent(home.path(), "--json ingest " + quote(pdfs.string()));
+  auto run = run_docent(home.path(), "--json ingest " + quote(pdfs.string()));
   EXPECT_EQ(run.exit_code, 3) << "some manifest files are broken or locked, so the batch is partial\n" << run.err;
   auto summary = nlohmann::json::parse(run.out);
   std::ifstream manifest(pdfs / "MANIFEST.tsv");
@@ -164,9 +164,9 @@ TEST(Cli, EveryManifestPdfInOneRunWithoutACrash) {
       EXPECT_FALSE(file["reason"].get<std::string>().empty()) << file.dump();
     }
   }
-  auto list = docent(home.path(), "--json list");
+  auto list = run_docent(home.path(), "--json list");
   EXPECT_EQ(nlohmann::json::parse(list.out).size(), static_cast<std::size_t>(rows));
-  auto search = docent(home.path(), "--json search tracemonkey trace");
+  auto search = run_docent(home.path(), "--json search tracemonkey trace");
   ASSERT_EQ(search.exit_code, 0);
   EXPECT_NE(search.out.find("tracemonkey.pdf"), std::string::npos);
 }
@@ -174,18 +174,18 @@ TEST(Cli, EveryManifestPdfInOneRunWithoutACrash) {
 TEST(Cli, RemoveLeavesNothingSearchable) {
   docent::test::TempDir home, docs;
   std::ofstream(docs.path() / "note.md") << "The quokka is a small marsupial.";
-  ASSERT_EQ(docent(home.path(), "ingest " + quote(docs.path().string())).exit_code, 0);
-  EXPECT_EQ(docent(home.path(), "search quokka").exit_code, 0);
-  EXPECT_EQ(docent(home.path(), "remove " + quote((docs.path() / "note.md").string())).exit_code, 0);
-  EXPECT_EQ(docent(home.path(), "search quokka").exit_code, 4);
-  EXPECT_EQ(docent(home.path(), "remove " + quote((docs.path() / "note.md").string())).exit_code, 4);
+  ASSERT_EQ(run_docent(home.path(), "ingest " + quote(docs.path().string())).exit_code, 0);
+  EXPECT_EQ(run_docent(home.path(), "search quokka").exit_code, 0);
+  EXPECT_EQ(run_docent(home.path(), "remove " + quote((docs.path() / "note.md").string())).exit_code, 0);
+  EXPECT_EQ(run_docent(home.path(), "search quokka").exit_code, 4);
+  EXPECT_EQ(run_docent(home.path(), "remove " + quote((docs.path() / "note.md").string())).exit_code, 4);
 }
 
 TEST(Cli, LibraryIsPrivate) {
   docent::test::TempDir home, docs;
   std::ofstream(docs.path() / "note.md") << "private words";
   auto library = home.path() / "lib";
-  ASSERT_EQ(docent(library, "ingest " + quote(docs.path().string())).exit_code, 0);
+  ASSERT_EQ(run_docent(library, "ingest " + quote(docs.path().string())).exit_code, 0);
   EXPECT_EQ(fs::status(library).permissions() & fs::perms::all, fs::perms::owner_all);
   for (const auto& entry : fs::directory_iterator(library))
     EXPECT_EQ(entry.status().permissions() & (fs::perms::group_all | fs::perms::others_all), fs::perms::none)

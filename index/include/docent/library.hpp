@@ -318,4 +318,3 @@ class VectorIndex {
 std::vector<VectorHit> exact_vector_search(const VectorMatrix& matrix, std::span<const float> query, int k);
 
 }  // namespace docent::index
-
