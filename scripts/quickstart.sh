@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the shipped samples: set up, build, ingest samples/ into a throw-away
-# library, and search it for every question in samples/questions.tsv.
+# library, then search and ask (extractive, cited; add --model FILE.gguf for a generated
+# answer) every question in samples/questions.tsv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -16,4 +17,6 @@ $DOCENT status
 tail -n +2 samples/questions.tsv | while IFS=$'\t' read -r question file page answer; do
   echo; echo "== docent search \"$question\"   (expected: $file, page $page)"
   $DOCENT search -k 3 "$question" || true
+  echo; echo "== docent ask \"$question\""
+  $DOCENT ask "$question" || true
 done
