@@ -158,17 +158,7 @@ int scifact(const std::string& embedder_arg) {
     record.document.status = "ok";
     record.document.page_count = 1;
     std::vector<ingest::Page> pages{{1, row.value("text", ""), ingest::PageStatus::ok}};
-    for (auto& chunk : ingest::chunk_pages(pages, {}, count)) {
-      index::ChunkRecord stored;
-      stored.ordinal = chunk.ordinal;
-      stored.text = std::move(chunk.text);
-      stored.first_page = chunk.first_page;
-      stored.last_page = chunk.last_page;
-      stored.start_offset = static_cast<std::int64_t>(chunk.start_offset);
-      stored.end_offset = static_cast<std::int64_t>(chunk.end_offset);
-      stored.token_count = static_cast<std::int64_t>(chunk.token_count);
-      record.chunks.push_back(std::move(stored));
-    }
+    record.chunks = docent::retrieval::chunk_records(pages, {}, count);
     record.pages.push_back({1, pages[0].text, "ok"});
     library.put_document(record);
   }

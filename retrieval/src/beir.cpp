@@ -131,17 +131,7 @@ BeirReport evaluate_beir(const fs::path& dataset_dir, const BeirOptions& options
     record.document.status = "ok";
     record.document.page_count = 1;
     std::vector<ingest::Page> pages{{1, string_field(row, "text"), ingest::PageStatus::ok}};
-    for (auto& chunk : ingest::chunk_pages(pages, chunking, count)) {
-      index::ChunkRecord stored;
-      stored.ordinal = chunk.ordinal;
-      stored.text = std::move(chunk.text);
-      stored.first_page = chunk.first_page;
-      stored.last_page = chunk.last_page;
-      stored.start_offset = static_cast<std::int64_t>(chunk.start_offset);
-      stored.end_offset = static_cast<std::int64_t>(chunk.end_offset);
-      stored.token_count = static_cast<std::int64_t>(chunk.token_count);
-      record.chunks.push_back(std::move(stored));
-    }
+    record.chunks = chunk_records(pages, chunking, count);
     report.chunks += record.chunks.size();
     record.document.chunk_count = static_cast<std::int64_t>(record.chunks.size());
     record.pages.push_back({1, pages[0].text, "ok"});

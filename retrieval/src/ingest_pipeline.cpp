@@ -66,17 +66,7 @@ index::NewDocument to_record(const ingest::ExtractedDocument& extracted, const s
     record.pages.push_back({page.number, page.text, std::string(ingest::to_string(page.status))});
   }
   if (extracted.status == ingest::DocumentStatus::ok) {
-    for (auto& chunk : ingest::chunk_pages(extracted.pages, chunking, count)) {
-      index::ChunkRecord stored;
-      stored.ordinal = chunk.ordinal;
-      stored.text = std::move(chunk.text);
-      stored.first_page = chunk.first_page;
-      stored.last_page = chunk.last_page;
-      stored.start_offset = static_cast<std::int64_t>(chunk.start_offset);
-      stored.end_offset = static_cast<std::int64_t>(chunk.end_offset);
-      stored.token_count = static_cast<std::int64_t>(chunk.token_count);
-      record.chunks.push_back(std::move(stored));
-    }
+    record.chunks = chunk_records(extracted.pages, chunking, count);
   }
   document.chunk_count = static_cast<std::int64_t>(record.chunks.size());
   return record;
@@ -199,6 +189,23 @@ IngestSummary run(index::Library& library, const std::vector<fs::path>& files,
 }
 
 }  // namespace
+
+std::vector<index::ChunkRecord> chunk_records(const std::vector<ingest::Page>& pages,
+                                              const ingest::ChunkOptions& options, const ingest::TokenCounter& count) {
+  std::vector<index::ChunkRecord> records;
+  for (auto& chunk : ingest::chunk_pages(pages, options, count)) {
+    index::ChunkRecord stored;
+    stored.ordinal = chunk.ordinal;
+    stored.text = std::move(chunk.text);
+    stored.first_page = chunk.first_page;
+    stored.last_page = chunk.last_page;
+    stored.start_offset = static_cast<std::int64_t>(chunk.start_offset);
+    stored.end_offset = static_cast<std::int64_t>(chunk.end_offset);
+    stored.token_count = static_cast<std::int64_t>(chunk.token_count);
+    records.push_back(std::move(stored));
+  }
+  return records;
+}
 
 std::string_view to_string(FileOutcome outcome) {
   switch (outcome) {

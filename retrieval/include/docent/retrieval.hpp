@@ -137,6 +137,10 @@ struct IngestSummary {
   bool cancelled = false;
 };
 
+// Chunks of `pages` in the store's form (ids left for the store to assign).
+std::vector<index::ChunkRecord> chunk_records(const std::vector<ingest::Page>& pages,
+                                              const ingest::ChunkOptions& options, const ingest::TokenCounter& count);
+
 // The library's token counter: the bound embedder's tokenizer, else a model-free approximation.
 ingest::TokenCounter token_counter_for(const index::Library& library);
 
