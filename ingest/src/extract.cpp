@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <system_error>
 
@@ -23,32 +21,6 @@ FileKind kind_of(const std::filesystem::path& path) {
   if (extension == ".txt" || extension == ".text") return FileKind::plain_text;
   if (extension == ".md" || extension == ".markdown") return FileKind::markdown;
   return FileKind::unknown;
-}
-
-std::string read_whole_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(path.string() + ": cannot open: " + std::strerror(errno));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw std::runtime_error(path.string() + ": read error");
-  return std::move(buffer).str();
-}
-
-std::string markdown_title(std::string_view text) {
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = text.substr(start, end - start);
-    if (line.rfind("# ", 0) == 0) {
-      std::string_view title = line.substr(2);
-      while (!title.empty() && (title.front() == ' ')) title.remove_prefix(1);
-      while (!title.empty() && (title.back() == ' ' || title.back() == '#' || title.back() == '\r')) title.remove_suffix(1);
-      return std::string(title);
-    }
-    start = end + 1;
-  }
-  return {};
 }
 
 void set_page_statuses(ExtractedDocument& document, bool is_pdf) {
@@ -96,7 +68,31 @@ std::string_view to_string(DocumentStatus status) {
 
 bool is_supported(const std::filesystem::path& path) { return kind_of(path) != FileKind::unknown; }
 
+bool is_text_file(const std::filesystem::path& path) {
+  const FileKind kind = kind_of(path);
+  return kind == FileKind::plain_text || kind == FileKind::markdown;
+}
+
 namespace detail {
+
+bool is_markdown_file(const std::filesystem::path& path) { return kind_of(path) == FileKind::markdown; }
+
+std::string markdown_title(std::string_view text) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view line = text.substr(start, end - start);
+    if (line.rfind("# ", 0) == 0) {
+      std::string_view title = line.substr(2);
+      while (!title.empty() && (title.front() == ' ')) title.remove_prefix(1);
+      while (!title.empty() && (title.back() == ' ' || title.back() == '#' || title.back() == '\r')) title.remove_suffix(1);
+      return std::string(title);
+    }
+    start = end + 1;
+  }
+  return {};
+}
 
 std::string tidy_pdf_title(std::string_view raw) {
   std::string title = normalise_whitespace(raw, /*collapse_spaces=*/true);
@@ -122,25 +118,9 @@ std::string tidy_pdf_title(std::string_view raw) {
 ExtractedDocument read_text_file(const std::filesystem::path& path) {
   ExtractedDocument result;
   result.path = path;
-  std::string text = make_valid_utf8(read_whole_file(path));
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // byte order mark
-  if (kind_of(path) == FileKind::markdown) result.title = markdown_title(text);
-  // Form feeds are the one page marker plain text has; without them the file is page 1.
-  std::size_t start = 0;
-  int number = 1;
-  while (true) {
-    const std::size_t feed = text.find('\f', start);
-    const std::size_t end = feed == std::string::npos ? text.size() : feed;
-    Page page;
-    page.number = number++;
-    page.text = text.substr(start, end - start);
-    result.pages.push_back(std::move(page));
-    if (feed == std::string::npos) break;
-    start = feed + 1;
-  }
-  // A trailing form feed ends the last page rather than starting an empty one.
-  if (result.pages.size() > 1 && result.pages.back().text.find_first_not_of(" \t\r\n") == std::string::npos)
-    result.pages.pop_back();
+  TextPageStream stream(path);
+  while (auto page = stream.next()) result.pages.push_back(std::move(*page));
+  result.title = stream.title();
   return result;
 }
 
@@ -182,11 +162,9 @@ ExtractedDocument extract(const std::filesystem::path& path, const ExtractOption
     return document;
   }
 
-  // Notes are not typeset, so a hyphen at a line end is meant; only light clean-up applies.
+  // Notes are not typeset, so a hyphen at a line end is meant; only light clean-up applies
+  // (done by the page stream).
   ExtractedDocument document = detail::read_text_file(path);
-  for (Page& page : document.pages) {
-    page.text = detail::normalise_whitespace(expand_ligatures(page.text), /*collapse_spaces=*/false);
-  }
   if (options.remove_running_headers) remove_running_headers_and_footers(document.pages);
   set_page_statuses(document, /*is_pdf=*/false);
   return document;

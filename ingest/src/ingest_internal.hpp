@@ -49,8 +49,12 @@ std::string tidy_pdf_title(std::string_view title);
 
 // Raw (uncleaned) pages of a PDF, or a status saying why there are none.
 ExtractedDocument read_pdf(const std::filesystem::path& path, const std::optional<std::string>& password);
-// A .txt/.md file: form feeds split pages; Markdown's first "# " heading is the title.
+// A .txt/.md file through TextPageStream: form feeds split pages (long ones are cut), pages
+// cleaned; Markdown's first "# " heading is the title.
 ExtractedDocument read_text_file(const std::filesystem::path& path);
+bool is_markdown_file(const std::filesystem::path& path);
+// The first line starting "# ", without the marker and trailing '#'s; empty if none.
+std::string markdown_title(std::string_view text);
 
 // ---- chunking ----
 

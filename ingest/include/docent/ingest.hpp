@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,6 +56,39 @@ ExtractedDocument extract(const std::filesystem::path& path, const ExtractOption
 
 // True when `extract` knows the file type (by extension).
 bool is_supported(const std::filesystem::path& path);
+
+// True for the plain-text kinds (.txt, .text, .md, .markdown) that TextPageStream reads.
+bool is_text_file(const std::filesystem::path& path);
+
+// Reads a .txt/.md file a block (64 KiB) at a time and hands out its pages one by one, cleaned
+// as extract() cleans them (valid UTF-8, ligatures expanded, whitespace normalised; a page with
+// no letter or digit has status no_text_layer and empty text), so memory stays bounded whatever
+// the file's size. A page is the text between form feeds, as in extract(); a page longer than
+// `max_page_bytes` is cut at its last blank line before the limit (else line break, else space,
+// else character boundary) and each part is numbered as a page of its own, so a citation of a
+// 2 GB log without form feeds names a ~64 KiB section ("page 1234") instead of "page 1".
+// extract() reads text files through this too, so both give the same pages.
+class TextPageStream {
+ public:
+  static constexpr std::size_t kDefaultMaxPageBytes = 64 * 1024;
+  // Throws std::runtime_error naming the file if it cannot be opened.
+  explicit TextPageStream(const std::filesystem::path& path, std::size_t max_page_bytes = kDefaultMaxPageBytes);
+  TextPageStream(TextPageStream&&) noexcept;
+  TextPageStream& operator=(TextPageStream&&) noexcept;
+  ~TextPageStream();
+
+  // The next page (numbers from 1), or nothing at the end. An empty file has one empty page.
+  // Throws std::runtime_error naming the file on a read error.
+  std::optional<Page> next();
+  // Markdown's first "# " heading among the pages handed out so far (empty for plain text).
+  const std::string& title() const;
+  // Pages handed out so far that have text (status ok).
+  int pages_with_text() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 // Text clean-up steps, exposed so they can be tested on their own.
 std::string expand_ligatures(std::string_view text);
