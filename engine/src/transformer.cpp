@@ -5,6 +5,7 @@
 
 #include "quant/dequantize.hpp"
 #include "quant/half.hpp"
+#include "rotation/hadamard.hpp"
 
 namespace docent::engine {
 
@@ -68,7 +69,15 @@ void apply_rope(float* row, int heads, int head_dim, int rope_dimensions, RopeSt
 }
 
 Transformer::Transformer(std::shared_ptr<const GgufFile> file, DecoderOptions options)
-    : weights_(file, decoder_spec(*file)), options_(options), rope_style_(weights_.spec().rope_style) {}
+    : weights_(file, decoder_spec(*file)), options_(options), rope_style_(weights_.spec().rope_style) {
+  if (auto block = file->get_int(kFfnDownHadamardKey); block && *block != 0) {
+    if (*block < 0 || (*block & (*block - 1)) != 0 || parameters().ffn % *block != 0)
+      throw ModelError(file->path().string() + ": metadata '" + std::string(kFfnDownHadamardKey) + "' = " +
+                       std::to_string(*block) + " is not a power of two dividing the FFN width " +
+                       std::to_string(parameters().ffn));
+    ffn_down_hadamard_block_ = *block;
+  }
+}
 
 void Transformer::attention(int layer, int first_position, int count, const float* queries, KvCache& cache,
                             float* output) const {
@@ -168,6 +177,8 @@ void Transformer::forward(std::span<const std::int32_t> tokens, KvCache& cache, 
     linear(w.get(TensorRole::ffn_gate, layer), nullptr, normed.data(), count, gate.data(), options_.rounding);
     linear(w.get(TensorRole::ffn_up, layer), nullptr, normed.data(), count, up.data(), options_.rounding);
     for (std::size_t i = 0; i < gate.size(); ++i) gate[i] = silu(gate[i]) * up[i];
+    if (ffn_down_hadamard_block_ > 0)
+      for (int t = 0; t < count; ++t) walsh_hadamard_blocks(&gate[static_cast<std::size_t>(t * p.ffn)], p.ffn, ffn_down_hadamard_block_);
     linear(w.get(TensorRole::ffn_down, layer), nullptr, gate.data(), count, projected.data(), options_.rounding);
     for (std::size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
   }

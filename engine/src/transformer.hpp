@@ -46,6 +46,7 @@ class Transformer {
   ModelWeights weights_;
   DecoderOptions options_;
   RopeStyle rope_style_;
+  std::int64_t ffn_down_hadamard_block_ = 0;  // online rotation of a QuaRot model (0: none)
 };
 
 // RMSNorm of each row in place: x * w / sqrt(mean(x^2) + eps).
