@@ -166,31 +166,6 @@ std::vector<DocumentRecord> Library::documents() const {
   return result;
 }
 
-namespace {
-
-void check_vectors_shape(Connection& connection, const NewDocument& document) {
-  if (document.vectors.empty()) return;
-  const std::string& path = document.document.path;
-  if (document.vectors.size() != document.chunks.size())
-    throw LibraryError("library " + connection.database() + ": document " + path + " has " +
-                       std::to_string(document.chunks.size()) + " chunks but " +
-                       std::to_string(document.vectors.size()) + " vectors");
-  Statement model = connection.prepare("SELECT dimension FROM embedding_models WHERE id = ?1");
-  model.bind(1, document.vector_model_id);
-  if (!model.step())
-    throw LibraryError("library " + connection.database() + ": document " + path +
-                       ": unknown embedding model id " + std::to_string(document.vector_model_id));
-  const auto dimension = static_cast<std::size_t>(model.int64(0));
-  for (const auto& vector : document.vectors) {
-    if (vector.size() != dimension)
-      throw LibraryError("library " + connection.database() + ": document " + path +
-                         ": a vector has " + std::to_string(vector.size()) +
-                         " values, the model has dimension " + std::to_string(dimension));
-  }
-}
-
-}  // namespace
-
 std::int64_t Library::put_document(const NewDocument& input) {
   try {
     return put_document_unchecked(input);
@@ -202,80 +177,9 @@ std::int64_t Library::put_document(const NewDocument& input) {
 }
 
 std::int64_t Library::put_document_unchecked(const NewDocument& input) {
-  impl_->require_writable();
-  Connection& db = impl_->db();
-  if (impl_->bulk && !db.in_transaction())
-    throw LibraryError("library " + impl_->database.string() +
-                       ": the bulk transaction was rolled back after an earlier error");
-  const DocumentRecord& doc = input.document;
-  if (doc.path.empty())
-    throw LibraryError("library " + impl_->database.string() + ": a document needs a path");
-
-  WriteTransaction transaction(db);
-  check_vectors_shape(db, input);
-  {
-    Statement remove = db.prepare("DELETE FROM documents WHERE path = ?1");
-    remove.bind(1, doc.path).run();
-  }
-  {
-    Statement insert = db.prepare(
-        "INSERT INTO documents (path, title, content_hash, size_bytes, mtime_ns, page_count, "
-        "pages_without_text, status, error, ingested_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-        "?9, CASE WHEN ?10 = '' THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE ?10 END)");
-    insert.bind(1, doc.path)
-        .bind(2, doc.title)
-        .bind(3, doc.content_hash)
-        .bind(4, doc.size_bytes)
-        .bind(5, doc.mtime_ns)
-        .bind(6, doc.page_count)
-        .bind(7, doc.pages_without_text)
-        .bind(8, doc.status)
-        .bind(9, doc.error)
-        .bind(10, doc.ingested_at)
-        .run();
-  }
-  const std::int64_t document_id = db.last_insert_id();
-
-  if (!input.pages.empty()) {
-    Statement insert = db.prepare(
-        "INSERT INTO pages (document_id, number, text, status) VALUES (?1, ?2, ?3, ?4)");
-    for (const PageRecord& page : input.pages) {
-      insert.bind(1, document_id).bind(2, page.number).bind(3, page.text).bind(4, page.status);
-      insert.run();
-    }
-  }
-  std::vector<std::int64_t> chunk_ids;
-  chunk_ids.reserve(input.chunks.size());
-  if (!input.chunks.empty()) {
-    Statement insert = db.prepare(
-        "INSERT INTO chunks (document_id, ordinal, text, first_page, last_page, start_offset, "
-        "end_offset, token_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    for (const ChunkRecord& chunk : input.chunks) {
-      insert.bind(1, document_id)
-          .bind(2, chunk.ordinal)
-          .bind(3, chunk.text)
-          .bind(4, chunk.first_page)
-          .bind(5, chunk.last_page)
-          .bind(6, chunk.start_offset)
-          .bind(7, chunk.end_offset)
-          .bind(8, chunk.token_count);
-      insert.run();
-      chunk_ids.push_back(db.last_insert_id());
-    }
-  }
-  if (!input.vectors.empty()) {
-    Statement insert =
-        db.prepare("INSERT INTO vectors (chunk_id, model_id, vector) VALUES (?1, ?2, ?3)");
-    for (std::size_t i = 0; i < chunk_ids.size(); ++i) {
-      const auto& vector = input.vectors[i];
-      insert.bind(1, chunk_ids[i])
-          .bind(2, input.vector_model_id)
-          .bind_blob(3, vector.data(), vector.size() * sizeof(float));
-      insert.run();
-    }
-  }
-  transaction.commit();
-  return document_id;
+  DocumentWriter writer = write_document(input.document, input.vectors.empty() ? 0 : input.vector_model_id);
+  writer.add(input.pages, input.chunks, input.vectors);
+  return writer.finish(input.document);
 }
 
 void Library::touch_document(std::int64_t id, std::int64_t mtime_ns) {

@@ -156,6 +156,8 @@ struct RepairReport {
   bool search_index_rebuilt = false;
 };
 
+class DocumentWriter;
+
 // Not thread-safe: use one Library per thread (several may open the same folder; SQLite's
 // locking and WAL keep them consistent, and writers queue for up to the busy timeout:
 // 30 s, or $DOCENT_BUSY_TIMEOUT_MS).
@@ -186,6 +188,11 @@ class Library {
   // never reused). After a crash there is either the whole new document or the old one.
   // Throws LibraryBusy if another process keeps the write lock past the busy timeout.
   std::int64_t put_document(const NewDocument& document);
+  // The same for a document too large to hold in memory: written in parts through the returned
+  // DocumentWriter. `document`'s counts may be zero here; finish() stores the final ones.
+  // `vector_model_id`: the embedding model of the vectors given to add(), or 0 for none. Until
+  // the writer finishes, this Library must not be used for anything else that writes.
+  DocumentWriter write_document(const DocumentRecord& document, std::int64_t vector_model_id = 0);
   // Records that an unchanged file was seen again (no content rewritten).
   void touch_document(std::int64_t id, std::int64_t mtime_ns);
   // Removes a document with its pages, chunks, FTS rows and vectors. False if absent.
@@ -254,6 +261,34 @@ class Library {
   struct Impl;
   explicit Library(std::unique_ptr<Impl> impl);
   std::int64_t put_document_unchecked(const NewDocument& document);
+  std::unique_ptr<Impl> impl_;
+};
+
+// One document written in parts (Library::write_document), for files too large to hold in
+// memory such as a 2 GB text file. Everything goes into one write transaction, which SQLite keeps
+// on disk (changed pages spill to the WAL), not in memory: until finish() commits, other
+// processes see the previous version of the document or none, and a crash, an exception or a
+// writer destroyed unfinished rolls it all back -- the same all-or-nothing guarantee as
+// put_document. Other writers wait (busy timeout) for the whole document; readers never wait.
+class DocumentWriter {
+ public:
+  DocumentWriter(DocumentWriter&&) noexcept;
+  DocumentWriter& operator=(DocumentWriter&&) = delete;
+  ~DocumentWriter();  // rolls back unless finished
+
+  // Appends pages and chunks (page numbers and chunk ordinals as given: unique within the
+  // document) and, when `vectors` is not empty, one vector per chunk, same order. After an
+  // exception the writer is spent: destroy it (which rolls back).
+  void add(const std::vector<PageRecord>& pages, const std::vector<ChunkRecord>& chunks,
+           const std::vector<std::vector<float>>& vectors = {});
+  // Stores the final title, hash, page_count, pages_without_text, status and error, then
+  // commits; returns the document id.
+  std::int64_t finish(const DocumentRecord& document);
+
+ private:
+  friend class Library;
+  struct Impl;
+  explicit DocumentWriter(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
