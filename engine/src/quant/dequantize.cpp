@@ -5,6 +5,7 @@
 
 #include "quant/blocks.hpp"
 #include "quant/half.hpp"
+#include "quant/int4_channel.hpp"
 
 namespace docent::engine {
 
@@ -174,6 +175,7 @@ void dequantize_row(TensorType type, const void* row, float* out, std::int64_t c
     case TensorType::q4_k: return dequantize_q4_k(blocks_of<BlockQ4_K>(row), out, count / kSuperBlock);
     case TensorType::q5_k: return dequantize_q5_k(blocks_of<BlockQ5_K>(row), out, count / kSuperBlock);
     case TensorType::q6_k: return dequantize_q6_k(blocks_of<BlockQ6_K>(row), out, count / kSuperBlock);
+    case TensorType::int4_channel: return dequantize_row_int4_channel(row, out, count);
     default: assert(false && "dequantize_row: unsupported type"); return;
   }
 }

@@ -36,6 +36,7 @@ std::optional<TypeTraits> type_traits(std::uint32_t id) {
     case TensorType::tq1_0: return TypeTraits{"TQ1_0", 256, 54, false};
     case TensorType::tq2_0: return TypeTraits{"TQ2_0", 256, 66, false};
     case TensorType::mxfp4: return TypeTraits{"MXFP4", 32, 17, false};
+    case TensorType::int4_channel: return TypeTraits{"INT4_CHANNEL", 32, 16, true, 4};
   }
   return std::nullopt;
 }
@@ -48,7 +49,11 @@ std::string_view type_name(std::uint32_t id) {
 std::optional<std::int64_t> row_bytes(TensorType type, std::int64_t elements) {
   auto traits = type_traits(type);
   if (!traits || elements < 0 || elements % traits->block_elements != 0) return std::nullopt;
-  return elements / traits->block_elements * traits->block_bytes;
+  return traits->row_header_bytes + elements / traits->block_elements * traits->block_bytes;
+}
+
+std::int64_t tensor_bytes(const TypeTraits& traits, std::int64_t row_length, std::int64_t rows) {
+  return rows * (traits.row_header_bytes + row_length / traits.block_elements * traits.block_bytes);
 }
 
 }  // namespace docent::engine

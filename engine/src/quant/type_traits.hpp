@@ -15,6 +15,10 @@ enum class TensorType : std::uint32_t {
   iq2_xxs = 16, iq2_xs = 17, iq3_xxs = 18, iq1_s = 19, iq4_nl = 20, iq3_s = 21, iq2_s = 22,
   iq4_xs = 23, i8 = 24, i16 = 25, i32 = 26, i64 = 27, f64 = 28, iq1_m = 29, bf16 = 30,
   tq1_0 = 34, tq2_0 = 35, mxfp4 = 39,
+  // docent-private ids live in 0x44430000..0x4443FFFF ("DC" in the high bytes), far above
+  // ggml's small consecutive ids, so they can never collide with a future ggml type. A file
+  // using one carries the metadata key kRequiresDocentKey (see quant/int4_channel.hpp).
+  int4_channel = 0x44430001,
 };
 
 struct TypeTraits {
@@ -22,6 +26,8 @@ struct TypeTraits {
   std::int64_t block_elements = 0;  // elements per block along ne[0]
   std::int64_t block_bytes = 0;
   bool dequantizable = false;       // this engine has a reference dequantizer for it
+  // Bytes every row carries before its first block (a per-row scale); 0 for all ggml types.
+  std::int64_t row_header_bytes = 0;
 };
 
 // nullopt for an id that no known GGUF writer produces.
@@ -33,5 +39,7 @@ std::string_view type_name(std::uint32_t type_id);  // "unknown" when not known
 
 // Bytes of one row of `elements` values; nullopt if `elements` is not a whole number of blocks.
 std::optional<std::int64_t> row_bytes(TensorType type, std::int64_t elements);
+// Bytes of `rows` rows of `row_length` elements (row_length a whole number of blocks).
+std::int64_t tensor_bytes(const TypeTraits& traits, std::int64_t row_length, std::int64_t rows);
 
 }  // namespace docent::engine

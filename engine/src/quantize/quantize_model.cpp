@@ -11,6 +11,7 @@
 #include "quant/blocks.hpp"
 #include "quant/quantize.hpp"
 #include "quant/type_traits.hpp"
+#include "quantize/recipes.hpp"
 
 namespace docent::engine {
 namespace {
@@ -35,11 +36,16 @@ std::optional<TensorType> parse_type(std::string_view type) {
 
 }  // namespace
 
-std::vector<std::string> supported_quantization_types() { return {"q8_0", "q4_0", "q4_k"}; }
+std::vector<std::string> supported_quantization_types() {
+  return {"q8_0", "q4_0", "q4_k", "int4-channel", "npu", "npu-float"};
+}
 
 void quantize_model(const std::filesystem::path& input, const std::filesystem::path& output, std::string_view type) {
+  if (is_channel_recipe(type)) return write_channel_recipe(input, output, channel_recipe(type));
   const auto target = parse_type(type);
-  if (!target) throw ModelError("unsupported quantization type '" + std::string(type) + "' (supported: q8_0, q4_0, q4_k)");
+  if (!target)
+    throw ModelError("unsupported quantization type '" + std::string(type) +
+                     "' (supported: q8_0, q4_0, q4_k, int4-channel, npu, npu-float)");
   const auto file = GgufFile::open(input);
   GgufWriter writer(file->alignment());
   for (const auto& [key, value] : file->metadata())
