@@ -242,6 +242,9 @@ void import_onnx_model(const std::filesystem::path& onnx_file, const std::filesy
 
 // Re-encodes a GGUF model's matrices as "q8_0", "q4_0" or "q4_k" (a matrix whose rows are not
 // whole blocks falls back to q8_0, then stays as it is; vectors stay F32). Throws ModelError.
+// "int4-channel": matrices 4-bit per output channel (a docent-only tensor type), embedding and
+// output head Q4_0; "npu": QuaRot Hadamard rotation folded into the weights, then as
+// "int4-channel"; "npu-float": the rotation only (F32; same logits as the input).
 void quantize_model(const std::filesystem::path& input, const std::filesystem::path& output, std::string_view type);
 std::vector<std::string> supported_quantization_types();
 
