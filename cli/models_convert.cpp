@@ -16,6 +16,7 @@ struct ConvertOptions {
   std::string source, output, format = "safetensors", type, reference, candidate, text_file;
   int max_tokens = 0;
   bool external_data = false;
+  engine::OnnxExportOptions onnx;
 };
 
 // A .onnx file, or a folder holding model.onnx and no safetensors, is an ONNX import.
@@ -91,9 +92,18 @@ const bool registered = register_command(71, [](CLI::App& app, GlobalOptions& gl
   export_command->add_option("output", options->output, "Folder to write")->required()->type_name("OUT");
   export_command->add_option("--format", options->format, "safetensors (default) or onnx")->check(CLI::IsMember({"safetensors", "onnx"}));
   export_command->add_flag("--external-data", options->external_data, "ONNX: keep the weights in model.onnx.data");
+  export_command->add_option("--weights", options->onnx.weights, "ONNX weights: float (default), int4 (MatMulNBits), qdq-int4, qdq-int8")
+      ->check(CLI::IsMember({"float", "int4", "qdq-int4", "qdq-int8"}));
+  export_command->add_option("--block-size", options->onnx.block_size, "ONNX quantized weights: columns per scale (0: per output channel, qdq only)")
+      ->capture_default_str();
+  export_command->add_flag("--zero-points", options->onnx.zero_points, "ONNX quantized weights: asymmetric blocks with zero points");
+  export_command->add_flag("--last-logits-only", options->onnx.last_logits_only, "ONNX decoders: logits of the last position only");
   export_command->callback([&exit_code, options] {
     exit_code = guarded([&] {
-      if (options->format == "onnx") engine::export_onnx_model(options->source, options->output, options->external_data);
+      options->onnx.external_data = options->external_data;
+      if (options->format != "onnx" && options->onnx.weights != "float")
+        throw engine::ModelError("--weights applies to --format onnx only");
+      if (options->format == "onnx") engine::export_onnx_model(options->source, options->output, options->onnx);
       else engine::export_hf_model(options->source, options->output);
     });
     if (exit_code == kOk) std::cerr << "wrote " << options->output << "\n";

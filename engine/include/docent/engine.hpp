@@ -236,6 +236,21 @@ void export_hf_model(const std::filesystem::path& gguf, const std::filesystem::p
 // MatMul and normalization nodes; `external_data`: kept in model.onnx.data). Throws ModelError.
 void export_onnx_model(const std::filesystem::path& gguf, const std::filesystem::path& output_folder,
                        bool external_data = false);
+// The graph ONNX Runtime (CPU) runs. Decoders: inputs input_ids, position_ids [batch, seq] and
+// past_key_values.{layer}.key/value [batch, kv_heads, past, head_dim]; outputs logits
+// [batch, seq or 1, vocab] and present.{layer}.key/value. BERT: input_ids, attention_mask,
+// token_type_ids -> last_hidden_state and sentence_embedding (the model's pooling, L2-normalised).
+struct OnnxExportOptions {
+  bool external_data = false;
+  // "float" (MatMul on the source's float/half weights), "int4" (com.microsoft MatMulNBits),
+  // "qdq-int4" / "qdq-int8" (DequantizeLinear on int4/int8 initializers feeding MatMul).
+  std::string weights = "float";
+  int block_size = 32;          // quantized: input columns per scale; 0: one scale per output channel (qdq only)
+  bool zero_points = false;     // quantized: asymmetric blocks with explicit zero points
+  bool last_logits_only = false;  // decoders: logits of the last position only
+};
+void export_onnx_model(const std::filesystem::path& gguf, const std::filesystem::path& output_folder,
+                       const OnnxExportOptions& options);
 // model.onnx (+ config.json and tokenizer files beside it) -> GGUF. Weights are mapped by graph
 // structure; an unsupported graph fails naming the first node that could not be mapped.
 void import_onnx_model(const std::filesystem::path& onnx_file, const std::filesystem::path& output_gguf);

@@ -6,6 +6,7 @@
 #include "gguf/gguf_reader.hpp"
 #include "import/hf_layout.hpp"
 #include "import/hf_tokenizer_import.hpp"
+#include "import/onnx_conversion.hpp"
 #include "import/safetensors.hpp"
 #include "quant/type_traits.hpp"
 
@@ -32,18 +33,14 @@ std::int64_t required_int(const GgufFile& file, const std::string& key) {
 void export_hf_model(const std::filesystem::path& gguf, const std::filesystem::path& output_folder) {
   const auto file = GgufFile::open(gguf);
   const std::string source = gguf.string();
+  conversion::export_hf_metadata(*file, output_folder);
   const std::string architecture = file->get_string("general.architecture").value_or("");
   const auto& names = conversion::hf_tensor_names(architecture);  // throws for unsupported
   const std::string p = architecture + ".";
   const std::int64_t layers = required_int(*file, p + "block_count");
-  const std::int64_t hidden = required_int(*file, p + "embedding_length");
   const std::int64_t heads = required_int(*file, p + "attention.head_count");
   const std::int64_t kv_heads = file->get_int(p + "attention.head_count_kv").value_or(heads);
-  const std::int64_t head_dim = file->get_int(p + "attention.key_length").value_or(hidden / heads);
-  const GgufTensorInfo* embedding = file->find_tensor("token_embd.weight");
-  if (embedding == nullptr || embedding->shape.size() != 2) throw ModelError(source + ": no 2-D token_embd.weight");
 
-  std::filesystem::create_directories(output_folder);
   std::vector<conversion::SafetensorsOutput> outputs;
   for (const auto& entry : names) {
     const int layer_count = entry.per_layer ? static_cast<int>(layers) : 1;
@@ -68,7 +65,22 @@ void export_hf_model(const std::filesystem::path& gguf, const std::filesystem::p
     }
   }
   conversion::write_safetensors(output_folder / "model.safetensors", outputs, {{"format", "pt"}});
+}
 
+void conversion::export_hf_metadata(const GgufFile& gguf_file, const std::filesystem::path& output_folder) {
+  const GgufFile* file = &gguf_file;
+  const std::string source = file->path().string();
+  const std::string architecture = file->get_string("general.architecture").value_or("");
+  conversion::hf_tensor_names(architecture);  // throws for unsupported
+  const std::string p = architecture + ".";
+  const std::int64_t layers = required_int(*file, p + "block_count");
+  const std::int64_t hidden = required_int(*file, p + "embedding_length");
+  const std::int64_t heads = required_int(*file, p + "attention.head_count");
+  const std::int64_t kv_heads = file->get_int(p + "attention.head_count_kv").value_or(heads);
+  const std::int64_t head_dim = file->get_int(p + "attention.key_length").value_or(hidden / heads);
+  const GgufTensorInfo* embedding = file->find_tensor("token_embd.weight");
+  if (embedding == nullptr || embedding->shape.size() != 2) throw ModelError(source + ": no 2-D token_embd.weight");
+  std::filesystem::create_directories(output_folder);
   Json config;
   const std::int64_t vocab = embedding->shape[1];
   const std::int64_t ffn = required_int(*file, p + "feed_forward_length");

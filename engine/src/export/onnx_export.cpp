@@ -1,197 +1,401 @@
 // GGUF -> ONNX folder: model.onnx (weights as initializers, optionally in model.onnx.data) plus
-// the config and tokenizer files an importer needs. The graph has a real exporter's layout —
-// Gather for embeddings, (Simplified)LayerNormalization, MatMul nodes consuming transposed
-// [in, out] weight initializers, Add for biases — with ONNX Runtime contrib attention nodes;
-// it is meant for exchanging weights, not tuned for running.
+// the config and tokenizer files an importer needs. The graph is built from standard ONNX ops
+// (opset 21) so ONNX Runtime's CPU provider runs it as exported; only the int4 weight encoding
+// uses a contrib op (com.microsoft MatMulNBits). Decoders carry an explicit KV cache so they run
+// a prompt, then one token at a time.
 #include <onnx/onnx_pb.h>
 
-#include <cstring>
+#include <array>
+#include <cctype>
+#include <cmath>
 #include <fstream>
+#include <limits>
 
 #include "docent/engine.hpp"
+#include "export/onnx_graph_builder.hpp"
 #include "import/hf_layout.hpp"
 #include "import/onnx_conversion.hpp"
 #include "import/safetensors.hpp"
+#include "quant/type_traits.hpp"
 
 namespace docent::engine {
 namespace {
 
-class GraphBuilder {
+using onnx_export::Attribute;
+using onnx_export::GraphBuilder;
+using onnx_export::SourceMatrix;
+using onnx_export::WeightEncoding;
+using onnx_export::WeightFormat;
+using Ints = std::vector<std::int64_t>;
+
+// Reads GGUF tensors in Hugging Face orientation (llama q/k rows in rotate-halves order).
+class TensorSource {
  public:
-  GraphBuilder(onnx::GraphProto& graph, const conversion::SafetensorsSet& weights, std::ofstream* external,
-               std::string external_name)
-      : graph_(graph), weights_(weights), external_(external), external_name_(std::move(external_name)) {}
+  TensorSource(const GgufFile& file, std::string architecture, int heads, int kv_heads)
+      : file_(file), architecture_(std::move(architecture)), heads_(heads), kv_heads_(kv_heads) {}
 
-  // Adds a weight initializer; `transpose` stores a [out, in] matrix as [in, out] (MatMul's B).
-  std::string weight(const std::string& hf_name, bool transpose) {
-    const conversion::SafetensorsTensor* tensor = weights_.find(hf_name);
-    if (tensor == nullptr) throw ModelError("internal: exported tensor '" + hf_name + "' not found");
-    onnx::TensorProto* proto = graph_.add_initializer();
-    proto->set_name(hf_name);
-    std::vector<std::int64_t> shape = tensor->shape;
-    const std::size_t element = tensor->dtype == "F32" ? 4 : 2;
-    std::string bytes(reinterpret_cast<const char*>(tensor->data), tensor->bytes);
-    if (transpose && shape.size() == 2) {
-      const auto rows = static_cast<std::size_t>(shape[0]), columns = static_cast<std::size_t>(shape[1]);
-      std::string transposed(bytes.size(), '\0');
-      for (std::size_t r = 0; r < rows; ++r)
-        for (std::size_t c = 0; c < columns; ++c)
-          std::memcpy(&transposed[(c * rows + r) * element], &bytes[(r * columns + c) * element], element);
-      bytes.swap(transposed);
-      std::swap(shape[0], shape[1]);
-    }
-    for (auto dimension : shape) proto->add_dims(dimension);
-    proto->set_data_type(tensor->dtype == "F32" ? onnx::TensorProto::FLOAT
-                         : tensor->dtype == "F16" ? onnx::TensorProto::FLOAT16
-                                                  : onnx::TensorProto::BFLOAT16);
-    if (external_ != nullptr) {
-      proto->set_data_location(onnx::TensorProto::EXTERNAL);
-      auto add = [&](const std::string& key, const std::string& value) {
-        auto* entry = proto->add_external_data();
-        entry->set_key(key);
-        entry->set_value(value);
-      };
-      add("location", external_name_);
-      add("offset", std::to_string(external_offset_));
-      add("length", std::to_string(bytes.size()));
-      external_->write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-      external_offset_ += bytes.size();
-    } else {
-      proto->set_raw_data(bytes);
-    }
-    return hf_name;
+  const GgufTensorInfo* find(const std::string& gguf_name) const { return file_.find_tensor(gguf_name); }
+
+  const GgufTensorInfo& require(const std::string& gguf_name) const {
+    const GgufTensorInfo* tensor = find(gguf_name);
+    if (tensor == nullptr) throw ModelError(file_.path().string() + ": tensor '" + gguf_name + "' is missing");
+    return *tensor;
   }
 
-  std::string node(const std::string& op, std::vector<std::string> inputs, const std::string& domain = "",
-                   std::vector<std::pair<std::string, float>> float_attributes = {},
-                   std::vector<std::pair<std::string, std::int64_t>> int_attributes = {}) {
-    onnx::NodeProto* proto = graph_.add_node();
-    const std::string name = "/" + op + "_" + std::to_string(graph_.node_size());
-    proto->set_name(name);
-    proto->set_op_type(op);
-    if (!domain.empty()) proto->set_domain(domain);
-    for (const auto& input : inputs) proto->add_input(input);
-    proto->add_output(name + "/output_0");
-    for (const auto& [key, value] : float_attributes) {
-      auto* attribute = proto->add_attribute();
-      attribute->set_name(key);
-      attribute->set_type(onnx::AttributeProto::FLOAT);
-      attribute->set_f(value);
-    }
-    for (const auto& [key, value] : int_attributes) {
-      auto* attribute = proto->add_attribute();
-      attribute->set_name(key);
-      attribute->set_type(onnx::AttributeProto::INT);
-      attribute->set_i(value);
-    }
-    return proto->output(0);
+  std::vector<float> vector(const std::string& gguf_name) const {
+    auto values = conversion::gguf_tensor_floats(require(gguf_name), file_.path().string());
+    if (const int heads = rope_heads(gguf_name); heads > 0)
+      values = conversion::rope_rows_to_halves(values, static_cast<std::int64_t>(values.size()), 1, heads);
+    return values;
   }
 
-  std::string linear(const std::string& input, const std::string& hf_prefix) {
-    std::string output = node("MatMul", {input, weight(hf_prefix + ".weight", true)});
-    if (weights_.find(hf_prefix + ".bias") != nullptr) output = node("Add", {output, weight(hf_prefix + ".bias", false)});
-    return output;
+  SourceMatrix matrix(const std::string& gguf_name, const std::string& hf_name) const {
+    const GgufTensorInfo& tensor = require(gguf_name);
+    if (tensor.shape.size() != 2) throw ModelError(file_.path().string() + ": tensor '" + gguf_name + "' is not 2-D");
+    SourceMatrix matrix;
+    matrix.name = hf_name;
+    matrix.columns = tensor.shape[0];
+    matrix.rows = tensor.shape[1];
+    matrix.values = conversion::gguf_tensor_floats(tensor, file_.path().string());
+    matrix.dtype = tensor.type == static_cast<std::uint32_t>(TensorType::f16)    ? "F16"
+                   : tensor.type == static_cast<std::uint32_t>(TensorType::bf16) ? "BF16"
+                                                                                  : "F32";
+    matrix.blocks = onnx_export::matrix_from_gguf_blocks(tensor.type, tensor.data, matrix.rows, matrix.columns);
+    if (const int heads = rope_heads(gguf_name); heads > 0) {
+      matrix.values = conversion::rope_rows_to_halves(matrix.values, matrix.rows, matrix.columns, heads);
+      if (matrix.blocks) {
+        // The same permutation applied to row numbers gives the order of the quantized rows.
+        std::vector<float> numbers(static_cast<std::size_t>(matrix.rows));
+        for (std::size_t i = 0; i < numbers.size(); ++i) numbers[i] = static_cast<float>(i);
+        numbers = conversion::rope_rows_to_halves(numbers, matrix.rows, 1, heads);
+        onnx_export::reorder_rows(*matrix.blocks, Ints(numbers.begin(), numbers.end()));
+      }
+    }
+    return matrix;
   }
 
  private:
-  onnx::GraphProto& graph_;
-  const conversion::SafetensorsSet& weights_;
-  std::ofstream* external_;
-  std::string external_name_;
-  std::uint64_t external_offset_ = 0;
+  int rope_heads(const std::string& gguf_name) const {
+    if (architecture_ != "llama") return 0;
+    if (gguf_name.find("attn_q.") != std::string::npos) return heads_;
+    if (gguf_name.find("attn_k.") != std::string::npos) return kv_heads_;
+    return 0;
+  }
+
+  const GgufFile& file_;
+  std::string architecture_;
+  int heads_, kv_heads_;
 };
 
-void add_input(onnx::GraphProto& graph, const std::string& name) {
-  auto* input = graph.add_input();
-  input->set_name(name);
-  auto* type = input->mutable_type()->mutable_tensor_type();
-  type->set_elem_type(onnx::TensorProto::INT64);
-  type->mutable_shape()->add_dim()->set_dim_param("batch");
-  type->mutable_shape()->add_dim()->set_dim_param("sequence");
+struct Shape {
+  std::string architecture;
+  std::int64_t layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, vocab = 0;
+  double norm_epsilon = 0, rope_theta = 10000;
+  int pooling = 1;  // BERT: 1 mean, 2 CLS
+};
+
+Shape read_shape(const GgufFile& file) {
+  Shape s;
+  s.architecture = file.get_string("general.architecture").value_or("");
+  const std::string p = s.architecture + ".";
+  auto required = [&](const std::string& key) {
+    auto value = file.get_int(p + key);
+    if (!value || *value <= 0) throw ModelError(file.path().string() + ": missing or bad '" + p + key + "'");
+    return *value;
+  };
+  s.layers = required("block_count");
+  s.hidden = required("embedding_length");
+  s.heads = required("attention.head_count");
+  s.kv_heads = file.get_int(p + "attention.head_count_kv").value_or(s.heads);
+  s.head_dim = file.get_int(p + "attention.key_length").value_or(s.hidden / s.heads);
+  if (s.architecture == "bert") {
+    s.norm_epsilon = file.get_float(p + "attention.layer_norm_epsilon").value_or(1e-12);
+    s.pooling = static_cast<int>(file.get_int(p + "pooling_type").value_or(1));
+  } else {
+    s.norm_epsilon = file.get_float(p + "attention.layer_norm_rms_epsilon").value_or(1e-5);
+    s.rope_theta = file.get_float(p + "rope.freq_base").value_or(10000.0);
+  }
+  return s;
+}
+
+void add_tensor_value(google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>* list, const std::string& name, int type,
+                      const std::vector<std::string>& dimensions) {
+  auto* value = list->Add();
+  value->set_name(name);
+  auto* tensor = value->mutable_type()->mutable_tensor_type();
+  tensor->set_elem_type(type);
+  for (const auto& dimension : dimensions) {
+    auto* dim = tensor->mutable_shape()->add_dim();
+    if (!dimension.empty() && std::isdigit(static_cast<unsigned char>(dimension[0]))) dim->set_dim_value(std::stoll(dimension));
+    else dim->set_dim_param(dimension);
+  }
+}
+
+class Exporter {
+ public:
+  Exporter(GraphBuilder& builder, const TensorSource& source, const Shape& shape, const WeightFormat& format)
+      : b_(builder), source_(source), s_(shape), format_(format) {}
+
+  std::string linear(const std::string& input, const std::string& gguf_prefix, const std::string& hf_prefix) {
+    const SourceMatrix weight = source_.matrix(gguf_prefix + ".weight", hf_prefix);
+    std::vector<float> bias;
+    const bool has_bias = source_.find(gguf_prefix + ".bias") != nullptr;
+    if (has_bias) bias = source_.vector(gguf_prefix + ".bias");
+    return b_.linear(input, weight, has_bias ? &bias : nullptr, format_);
+  }
+
+  std::string norm_vector(const std::string& gguf_name, const std::string& hf_name) {
+    return b_.float_weight(hf_name, source_.vector(gguf_name), {s_.hidden}, "F32");
+  }
+
+  // Embedding lookup on the table as stored (half stays half), cast to float after the gather.
+  std::string embedding(const std::string& gguf_name, const std::string& hf_name, const std::string& indices) {
+    const SourceMatrix table = source_.matrix(gguf_name, hf_name);
+    std::string name = hf_name + ".weight";
+    if (table.dtype == "F32") {
+      b_.float_weight(name, table.values, {table.rows, table.columns}, "F32");
+      return b_.node("Gather", {name, indices});
+    }
+    const auto encoded = conversion::encode_floats(table.values, table.dtype);
+    b_.raw_initializer(name, table.dtype == "F16" ? onnx::TensorProto::FLOAT16 : onnx::TensorProto::BFLOAT16,
+                       {table.rows, table.columns}, std::string(encoded.begin(), encoded.end()));
+    return b_.node("Cast", {b_.node("Gather", {name, indices})}, {{"to", std::int64_t{onnx::TensorProto::FLOAT}}});
+  }
+
+  // [batch, seq, heads * head_dim] -> [batch, heads, seq, head_dim]
+  std::string split_heads(const std::string& x, std::int64_t heads) {
+    return b_.node("Transpose", {b_.node("Reshape", {x, b_.constant_ints({0, 0, heads, s_.head_dim})})},
+                   {{"perm", Ints{0, 2, 1, 3}}});
+  }
+  std::string merge_heads(const std::string& x) {
+    return b_.node("Reshape", {b_.node("Transpose", {x}, {{"perm", Ints{0, 2, 1, 3}}}), b_.constant_ints({0, 0, s_.heads * s_.head_dim})});
+  }
+
+  std::string decoder(const OnnxExportOptions& options, onnx::GraphProto& graph);
+  std::string encoder(onnx::GraphProto& graph);
+
+ private:
+  std::string rms_norm(const std::string& x, const std::string& gguf_name, const std::string& hf_name) {
+    // Pow -> ReduceMean -> Add -> Sqrt -> Div -> Mul: the pattern ONNX Runtime fuses into its
+    // SimplifiedLayerNormalization kernel.
+    const auto mean = b_.node("ReduceMean", {b_.node("Pow", {x, b_.constant_floats({2.0f}, true)}), b_.constant_ints({-1})},
+                              {{"keepdims", std::int64_t{1}}});
+    const auto root = b_.node("Sqrt", {b_.node("Add", {mean, b_.constant_floats({static_cast<float>(s_.norm_epsilon)}, true)})});
+    return b_.node("Mul", {b_.node("Div", {x, root}), norm_vector(gguf_name, hf_name)});
+  }
+
+  std::string layer_norm(const std::string& x, const std::string& gguf_prefix, const std::string& hf_prefix) {
+    return b_.node("LayerNormalization",
+                   {x, norm_vector(gguf_prefix + ".weight", hf_prefix + ".weight"), norm_vector(gguf_prefix + ".bias", hf_prefix + ".bias")},
+                   {{"epsilon", static_cast<float>(s_.norm_epsilon)}, {"axis", std::int64_t{-1}}});
+  }
+
+  GraphBuilder& b_;
+  const TensorSource& source_;
+  const Shape& s_;
+  WeightFormat format_;
+};
+
+std::string Exporter::decoder(const OnnxExportOptions& options, onnx::GraphProto& graph) {
+  const std::int64_t group = s_.heads / s_.kv_heads;
+  add_tensor_value(graph.mutable_input(), "input_ids", onnx::TensorProto::INT64, {"batch", "sequence"});
+  add_tensor_value(graph.mutable_input(), "position_ids", onnx::TensorProto::INT64, {"batch", "sequence"});
+  for (int layer = 0; layer < s_.layers; ++layer)
+    for (const char* part : {"key", "value"})
+      add_tensor_value(graph.mutable_input(), "past_key_values." + std::to_string(layer) + "." + part, onnx::TensorProto::FLOAT,
+                       {"batch", std::to_string(s_.kv_heads), "past_sequence", std::to_string(s_.head_dim)});
+
+  // Causal mask [seq, past + seq]: query i (absolute past + i) sees keys 0 .. past + i.
+  const auto past = b_.node("Shape", {"past_key_values.0.key"}, {{"start", std::int64_t{2}}, {"end", std::int64_t{3}}});
+  const auto sequence = b_.node("Shape", {"input_ids"}, {{"start", std::int64_t{1}}, {"end", std::int64_t{2}}});
+  const auto past_scalar = b_.node("Squeeze", {past});
+  const auto total_scalar = b_.node("Squeeze", {b_.node("Add", {past, sequence})});
+  const auto one = b_.constant_ints({1}, true);
+  const auto query_positions = b_.node("Unsqueeze", {b_.node("Range", {past_scalar, total_scalar, one}), b_.constant_ints({1})});
+  const auto key_positions = b_.node("Range", {b_.constant_ints({0}, true), total_scalar, one});
+  const auto mask = b_.node("Where", {b_.node("Greater", {key_positions, query_positions}),
+                                      b_.constant_floats({-std::numeric_limits<float>::infinity()}, true),
+                                      b_.constant_floats({0.0f}, true)});
+
+  // Rotary tables [batch, 1, seq, head_dim] from the position ids (rotate-halves pairing).
+  std::vector<float> inverse_frequencies(static_cast<std::size_t>(s_.head_dim / 2));
+  for (std::size_t i = 0; i < inverse_frequencies.size(); ++i)
+    inverse_frequencies[i] = static_cast<float>(std::pow(s_.rope_theta, -2.0 * static_cast<double>(i) / static_cast<double>(s_.head_dim)));
+  const auto positions = b_.node("Unsqueeze", {b_.node("Cast", {"position_ids"}, {{"to", std::int64_t{onnx::TensorProto::FLOAT}}}),
+                                               b_.constant_ints({-1})});
+  const auto angles = b_.node("Mul", {positions, b_.constant_floats(inverse_frequencies)});
+  const auto both = b_.node("Unsqueeze", {b_.node("Concat", {angles, angles}, {{"axis", std::int64_t{-1}}}), b_.constant_ints({1})});
+  const auto cosine = b_.node("Cos", {both}), sine = b_.node("Sin", {both});
+  const auto first_half = std::array{b_.constant_ints({0}), b_.constant_ints({s_.head_dim / 2}), b_.constant_ints({-1})};
+  const auto second_half = std::array{b_.constant_ints({s_.head_dim / 2}), b_.constant_ints({s_.head_dim}), b_.constant_ints({-1})};
+  auto rotate = [&](const std::string& x) {
+    const auto x1 = b_.node("Slice", {x, first_half[0], first_half[1], first_half[2]});
+    const auto x2 = b_.node("Slice", {x, second_half[0], second_half[1], second_half[2]});
+    const auto rotated = b_.node("Concat", {b_.node("Neg", {x2}), x1}, {{"axis", std::int64_t{-1}}});
+    return b_.node("Add", {b_.node("Mul", {x, cosine}), b_.node("Mul", {rotated, sine})});
+  };
+  const auto scale = b_.constant_floats({static_cast<float>(1.0 / std::sqrt(static_cast<double>(s_.head_dim)))}, true);
+
+  std::string hidden = embedding("token_embd.weight", "model.embed_tokens", "input_ids");
+  for (int layer = 0; layer < s_.layers; ++layer) {
+    const std::string g = "blk." + std::to_string(layer) + ".", h = "model.layers." + std::to_string(layer) + ".";
+    const std::string past_name = "past_key_values." + std::to_string(layer), present_name = "present." + std::to_string(layer);
+    const auto normed = rms_norm(hidden, g + "attn_norm.weight", h + "input_layernorm.weight");
+    const auto q = rotate(split_heads(linear(normed, g + "attn_q", h + "self_attn.q_proj"), s_.heads));
+    const auto k = rotate(split_heads(linear(normed, g + "attn_k", h + "self_attn.k_proj"), s_.kv_heads));
+    const auto v = split_heads(linear(normed, g + "attn_v", h + "self_attn.v_proj"), s_.kv_heads);
+    const auto keys = b_.node("Concat", {past_name + ".key", k}, {{"axis", std::int64_t{2}}}, "", present_name + ".key");
+    const auto values = b_.node("Concat", {past_name + ".value", v}, {{"axis", std::int64_t{2}}}, "", present_name + ".value");
+    // Grouped-query attention by broadcasting: queries [b, kv, group, s, d] against keys
+    // [b, kv, 1, d, t] (query head kv * group + i uses key/value head kv).
+    const auto grouped = b_.node("Reshape", {b_.node("Mul", {q, scale}), b_.constant_ints({0, s_.kv_heads, group, -1, s_.head_dim})});
+    const auto keys_t = b_.node("Unsqueeze", {b_.node("Transpose", {keys}, {{"perm", Ints{0, 1, 3, 2}}}), b_.constant_ints({2})});
+    const auto scores = b_.node("Add", {b_.node("MatMul", {grouped, keys_t}), mask});
+    const auto weights = b_.node("Softmax", {scores}, {{"axis", std::int64_t{-1}}});
+    const auto attended = b_.node("MatMul", {weights, b_.node("Unsqueeze", {values, b_.constant_ints({2})})});
+    const auto merged = merge_heads(b_.node("Reshape", {attended, b_.constant_ints({0, s_.heads, -1, s_.head_dim})}));
+    hidden = b_.node("Add", {hidden, linear(merged, g + "attn_output", h + "self_attn.o_proj")});
+    const auto normed2 = rms_norm(hidden, g + "ffn_norm.weight", h + "post_attention_layernorm.weight");
+    const auto gate = linear(normed2, g + "ffn_gate", h + "mlp.gate_proj");
+    const auto up = linear(normed2, g + "ffn_up", h + "mlp.up_proj");
+    const auto silu = b_.node("Mul", {gate, b_.node("Sigmoid", {gate})});
+    hidden = b_.node("Add", {hidden, linear(b_.node("Mul", {silu, up}), g + "ffn_down", h + "mlp.down_proj")});
+    for (const char* part : {".key", ".value"})
+      add_tensor_value(graph.mutable_output(), present_name + part, onnx::TensorProto::FLOAT,
+                       {"batch", std::to_string(s_.kv_heads), "total_sequence", std::to_string(s_.head_dim)});
+  }
+  std::string normed = rms_norm(hidden, "output_norm.weight", "model.norm.weight");
+  if (options.last_logits_only)
+    normed = b_.node("Slice", {normed, b_.constant_ints({-1}), b_.constant_ints({std::numeric_limits<std::int64_t>::max()}), b_.constant_ints({1})});
+  std::string logits;
+  if (source_.find("output.weight") != nullptr) {
+    logits = linear(normed, "output", "lm_head");
+  } else {
+    // Tied output: the embedding table, transposed (kept in float whatever the weight format).
+    std::string transposed = b_.node("Transpose", {"model.embed_tokens.weight"}, {{"perm", Ints{1, 0}}});
+    if (source_.require("token_embd.weight").type == static_cast<std::uint32_t>(TensorType::f16) ||
+        source_.require("token_embd.weight").type == static_cast<std::uint32_t>(TensorType::bf16))
+      transposed = b_.node("Cast", {transposed}, {{"to", std::int64_t{onnx::TensorProto::FLOAT}}});
+    logits = b_.node("MatMul", {normed, transposed});
+  }
+  logits = b_.node("Identity", {logits}, {}, "", "logits");
+  add_tensor_value(graph.mutable_output(), "logits", onnx::TensorProto::FLOAT,
+                   {"batch", options.last_logits_only ? "1" : "sequence", std::to_string(s_.vocab)});
+  return logits;
+}
+
+std::string Exporter::encoder(onnx::GraphProto& graph) {
+  for (const char* name : {"input_ids", "attention_mask", "token_type_ids"})
+    add_tensor_value(graph.mutable_input(), name, onnx::TensorProto::INT64, {"batch", "sequence"});
+  const auto sequence = b_.node("Squeeze", {b_.node("Shape", {"input_ids"}, {{"start", std::int64_t{1}}, {"end", std::int64_t{2}}})});
+  const auto position_ids = b_.node("Range", {b_.constant_ints({0}, true), sequence, b_.constant_ints({1}, true)});
+  std::string hidden = embedding("token_embd.weight", "embeddings.word_embeddings", "input_ids");
+  hidden = b_.node("Add", {hidden, embedding("position_embd.weight", "embeddings.position_embeddings", position_ids)});
+  if (source_.find("token_types.weight") != nullptr)
+    hidden = b_.node("Add", {hidden, embedding("token_types.weight", "embeddings.token_type_embeddings", "token_type_ids")});
+  hidden = layer_norm(hidden, "token_embd_norm", "embeddings.LayerNorm");
+  // Padding positions get -inf before the softmax: [batch, 1, 1, seq].
+  const auto mask_float = b_.node("Cast", {"attention_mask"}, {{"to", std::int64_t{onnx::TensorProto::FLOAT}}});
+  const auto padding = b_.node("Where", {b_.node("Equal", {"attention_mask", b_.constant_ints({0}, true)}),
+                                         b_.constant_floats({-std::numeric_limits<float>::infinity()}, true), b_.constant_floats({0.0f}, true)});
+  const auto mask = b_.node("Unsqueeze", {padding, b_.constant_ints({1, 2})});
+  const auto scale = b_.constant_floats({static_cast<float>(1.0 / std::sqrt(static_cast<double>(s_.head_dim)))}, true);
+  for (int layer = 0; layer < s_.layers; ++layer) {
+    const std::string g = "blk." + std::to_string(layer) + ".", h = "encoder.layer." + std::to_string(layer) + ".";
+    const auto q = split_heads(linear(hidden, g + "attn_q", h + "attention.self.query"), s_.heads);
+    const auto k = split_heads(linear(hidden, g + "attn_k", h + "attention.self.key"), s_.heads);
+    const auto v = split_heads(linear(hidden, g + "attn_v", h + "attention.self.value"), s_.heads);
+    const auto scores = b_.node("Add", {b_.node("MatMul", {b_.node("Mul", {q, scale}), b_.node("Transpose", {k}, {{"perm", Ints{0, 1, 3, 2}}})}), mask});
+    const auto attended = merge_heads(b_.node("MatMul", {b_.node("Softmax", {scores}, {{"axis", std::int64_t{-1}}}), v}));
+    hidden = layer_norm(b_.node("Add", {hidden, linear(attended, g + "attn_output", h + "attention.output.dense")}),
+                        g + "attn_output_norm", h + "attention.output.LayerNorm");
+    // GELU (erf form, as Hugging Face's "gelu").
+    const auto up = linear(hidden, g + "ffn_up", h + "intermediate.dense");
+    const auto erf = b_.node("Erf", {b_.node("Mul", {up, b_.constant_floats({0.70710678118654752f}, true)})});
+    const auto gelu = b_.node("Mul", {b_.node("Mul", {up, b_.constant_floats({0.5f}, true)}), b_.node("Add", {erf, b_.constant_floats({1.0f}, true)})});
+    hidden = layer_norm(b_.node("Add", {hidden, linear(gelu, g + "ffn_down", h + "output.dense")}), g + "layer_output_norm",
+                        h + "output.LayerNorm");
+  }
+  b_.node("Identity", {hidden}, {}, "", "last_hidden_state");
+  add_tensor_value(graph.mutable_output(), "last_hidden_state", onnx::TensorProto::FLOAT, {"batch", "sequence", std::to_string(s_.hidden)});
+  std::string pooled;
+  if (s_.pooling == 2) {
+    pooled = b_.node("Gather", {hidden, b_.constant_ints({0}, true)}, {{"axis", std::int64_t{1}}});
+  } else {
+    const auto weights = b_.node("Unsqueeze", {mask_float, b_.constant_ints({-1})});
+    const auto sum = b_.node("ReduceSum", {b_.node("Mul", {hidden, weights}), b_.constant_ints({1})}, {{"keepdims", std::int64_t{0}}});
+    const auto count = b_.node("ReduceSum", {weights, b_.constant_ints({1})}, {{"keepdims", std::int64_t{0}}});
+    pooled = b_.node("Div", {sum, count});
+  }
+  b_.node("LpNormalization", {pooled}, {{"axis", std::int64_t{-1}}, {"p", std::int64_t{2}}}, "", "sentence_embedding");
+  add_tensor_value(graph.mutable_output(), "sentence_embedding", onnx::TensorProto::FLOAT, {"batch", std::to_string(s_.hidden)});
+  return hidden;
+}
+
+WeightFormat weight_format(const OnnxExportOptions& options) {
+  WeightFormat format;
+  format.block_size = options.block_size;
+  format.zero_points = options.zero_points;
+  if (options.weights == "float") format.encoding = WeightEncoding::float_matmul;
+  else if (options.weights == "int4") format.encoding = WeightEncoding::matmul_nbits, format.bits = 4;
+  else if (options.weights == "qdq-int4") format.encoding = WeightEncoding::qdq, format.bits = 4;
+  else if (options.weights == "qdq-int8") format.encoding = WeightEncoding::qdq, format.bits = 8;
+  else throw ModelError("ONNX export: unknown weight format '" + options.weights + "' (float, int4, qdq-int4, qdq-int8)");
+  const int block = options.block_size;
+  if (format.encoding == WeightEncoding::matmul_nbits && (block < 16 || (block & (block - 1)) != 0))
+    throw ModelError("ONNX export: MatMulNBits needs a block size that is a power of two, at least 16 (got " + std::to_string(block) + ")");
+  if (format.encoding == WeightEncoding::qdq && block < 0)
+    throw ModelError("ONNX export: block size must be 0 (per channel) or positive (got " + std::to_string(block) + ")");
+  return format;
 }
 
 }  // namespace
 
 void export_onnx_model(const std::filesystem::path& gguf, const std::filesystem::path& output_folder, bool external_data) {
-  export_hf_model(gguf, output_folder);  // config.json, tokenizer files, and the weights in HF layout
-  const auto config = conversion::read_hf_shape(output_folder);
-  {
-    const auto weights = conversion::SafetensorsSet::open_folder(output_folder);
-    onnx::ModelProto model;
-    model.set_ir_version(8);
-    model.set_producer_name("docent");
-    auto* opset = model.add_opset_import();
-    opset->set_domain("");
-    opset->set_version(17);
-    auto* contrib = model.add_opset_import();
-    contrib->set_domain("com.microsoft");
-    contrib->set_version(1);
-    onnx::GraphProto& graph = *model.mutable_graph();
-    graph.set_name(config.architecture);
-    std::ofstream external;
-    if (external_data) {
-      external.open(output_folder / "model.onnx.data", std::ios::binary | std::ios::trunc);
-      if (!external) throw ModelError((output_folder / "model.onnx.data").string() + ": cannot create file");
-    }
-    GraphBuilder builder(graph, weights, external_data ? &external : nullptr, "model.onnx.data");
-    add_input(graph, "input_ids");
-    std::string hidden;
-    if (config.architecture == "bert") {
-      add_input(graph, "position_ids");
-      add_input(graph, "token_type_ids");
-      hidden = builder.node("Gather", {builder.weight("embeddings.word_embeddings.weight", false), "input_ids"});
-      hidden = builder.node("Add", {hidden, builder.node("Gather", {builder.weight("embeddings.position_embeddings.weight", false), "position_ids"})});
-      if (weights.find("embeddings.token_type_embeddings.weight") != nullptr)
-        hidden = builder.node("Add", {hidden, builder.node("Gather", {builder.weight("embeddings.token_type_embeddings.weight", false), "token_type_ids"})});
-      auto layer_norm = [&](const std::string& input, const std::string& prefix) {
-        return builder.node("LayerNormalization", {input, builder.weight(prefix + ".weight", false), builder.weight(prefix + ".bias", false)},
-                            "", {{"epsilon", static_cast<float>(config.norm_epsilon)}}, {{"axis", -1}});
-      };
-      hidden = layer_norm(hidden, "embeddings.LayerNorm");
-      for (int layer = 0; layer < config.layers; ++layer) {
-        const std::string p = "encoder.layer." + std::to_string(layer) + ".";
-        const auto q = builder.linear(hidden, p + "attention.self.query");
-        const auto k = builder.linear(hidden, p + "attention.self.key");
-        const auto v = builder.linear(hidden, p + "attention.self.value");
-        const auto attention = builder.node("MultiHeadAttention", {q, k, v}, "com.microsoft", {}, {{"num_heads", config.heads}});
-        const auto attended = builder.linear(attention, p + "attention.output.dense");
-        hidden = layer_norm(builder.node("Add", {hidden, attended}), p + "attention.output.LayerNorm");
-        const auto up = builder.node("Gelu", {builder.linear(hidden, p + "intermediate.dense")}, "com.microsoft");
-        const auto down = builder.linear(up, p + "output.dense");
-        hidden = layer_norm(builder.node("Add", {hidden, down}), p + "output.LayerNorm");
-      }
-    } else {
-      hidden = builder.node("Gather", {builder.weight("model.embed_tokens.weight", false), "input_ids"});
-      auto rms_norm = [&](const std::string& input, const std::string& name) {
-        return builder.node("SimplifiedLayerNormalization", {input, builder.weight(name, false)}, "com.microsoft",
-                            {{"epsilon", static_cast<float>(config.norm_epsilon)}}, {{"axis", -1}});
-      };
-      for (int layer = 0; layer < config.layers; ++layer) {
-        const std::string p = "model.layers." + std::to_string(layer) + ".";
-        const auto normed = rms_norm(hidden, p + "input_layernorm.weight");
-        const auto q = builder.linear(normed, p + "self_attn.q_proj");
-        const auto k = builder.linear(normed, p + "self_attn.k_proj");
-        const auto v = builder.linear(normed, p + "self_attn.v_proj");
-        const auto attention = builder.node("GroupQueryAttention", {q, k, v}, "com.microsoft", {},
-                                            {{"num_heads", config.heads}, {"kv_num_heads", config.kv_heads}});
-        hidden = builder.node("Add", {hidden, builder.linear(attention, p + "self_attn.o_proj")});
-        const auto normed2 = rms_norm(hidden, p + "post_attention_layernorm.weight");
-        const auto gate = builder.linear(normed2, p + "mlp.gate_proj");
-        const auto silu = builder.node("Mul", {gate, builder.node("Sigmoid", {gate})});
-        const auto up = builder.linear(normed2, p + "mlp.up_proj");
-        hidden = builder.node("Add", {hidden, builder.linear(builder.node("Mul", {silu, up}), p + "mlp.down_proj")});
-      }
-      const auto normed = rms_norm(hidden, "model.norm.weight");
-      if (weights.find("lm_head.weight") != nullptr) hidden = builder.linear(normed, "lm_head");
-      else hidden = builder.node("MatMul", {normed, builder.node("Transpose", {"model.embed_tokens.weight"})});
-    }
-    auto* output = graph.add_output();
-    output->set_name(hidden);
-    output->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-    std::ofstream out(output_folder / "model.onnx", std::ios::binary | std::ios::trunc);
-    if (!out || !model.SerializeToOstream(&out)) throw ModelError((output_folder / "model.onnx").string() + ": write failed");
+  OnnxExportOptions options;
+  options.external_data = external_data;
+  export_onnx_model(gguf, output_folder, options);
+}
+
+void export_onnx_model(const std::filesystem::path& gguf, const std::filesystem::path& output_folder, const OnnxExportOptions& options) {
+  const WeightFormat format = weight_format(options);
+  const auto file = GgufFile::open(gguf);
+  Shape shape = read_shape(*file);
+  conversion::export_hf_metadata(*file, output_folder);  // config.json, tokenizer files; checks the architecture
+  const GgufTensorInfo* embedding = file->find_tensor("token_embd.weight");
+  shape.vocab = embedding->shape[1];
+  TensorSource source(*file, shape.architecture, static_cast<int>(shape.heads), static_cast<int>(shape.kv_heads));
+
+  onnx::ModelProto model;
+  model.set_ir_version(10);  // int4 initializers need IR 10
+  model.set_producer_name("docent");
+  auto* opset = model.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(21);
+  auto* contrib = model.add_opset_import();
+  contrib->set_domain("com.microsoft");
+  contrib->set_version(1);
+  onnx::GraphProto& graph = *model.mutable_graph();
+  graph.set_name(shape.architecture);
+  std::ofstream external;
+  if (options.external_data) {
+    external.open(output_folder / "model.onnx.data", std::ios::binary | std::ios::trunc);
+    if (!external) throw ModelError((output_folder / "model.onnx.data").string() + ": cannot create file");
+  } else {
+    std::filesystem::remove(output_folder / "model.onnx.data");
   }
-  std::filesystem::remove(output_folder / "model.safetensors");
+  GraphBuilder builder(graph, options.external_data ? &external : nullptr, "model.onnx.data");
+  Exporter exporter(builder, source, shape, format);
+  if (shape.architecture == "bert") exporter.encoder(graph);
+  else exporter.decoder(options, graph);
+  if (options.external_data) {
+    external.close();
+    if (!external) throw ModelError((output_folder / "model.onnx.data").string() + ": write failed");
+  }
+  if (model.ByteSizeLong() > (std::size_t{1} << 31) - 1)
+    throw ModelError(gguf.string() + ": the weights exceed ONNX's 2 GB model limit; export with external data");
+  std::ofstream out(output_folder / "model.onnx", std::ios::binary | std::ios::trunc);
+  if (!out || !model.SerializeToOstream(&out)) throw ModelError((output_folder / "model.onnx").string() + ": write failed");
 }
 
 }  // namespace docent::engine

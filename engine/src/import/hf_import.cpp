@@ -119,6 +119,25 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
   return text + "]";
 }
 
+// Block-quantized rows as they are; Llama q/k rows move to the interleaved RoPE order whole.
+void write_blocks(GgufWriter& writer, const conversion::NamedTensor& tensor, const std::string& gguf_name,
+                  const std::vector<std::int64_t>& expected, bool rope_rows, int heads) {
+  const auto bytes_per_row = expected.size() == 2 ? row_bytes(static_cast<TensorType>(tensor.block_type), expected[1]) : std::nullopt;
+  const std::size_t row_size = bytes_per_row ? static_cast<std::size_t>(*bytes_per_row) : 0;
+  if (!bytes_per_row || tensor.blocks.size() != row_size * static_cast<std::size_t>(expected[0]))
+    throw ModelError(tensor.origin + ": quantized blocks of '" + gguf_name + "' do not match shape " + shape_text(expected));
+  std::vector<std::uint8_t> bytes = tensor.blocks;
+  if (rope_rows) {
+    std::vector<float> order(static_cast<std::size_t>(expected[0]));
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<float>(i);
+    order = conversion::rope_rows_to_interleaved(order, expected[0], 1, heads);
+    for (std::size_t row = 0; row < order.size(); ++row)
+      std::copy_n(tensor.blocks.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(order[row]) * row_size), row_size,
+                  bytes.begin() + static_cast<std::ptrdiff_t>(row * row_size));
+  }
+  writer.add_tensor(gguf_name, tensor.block_type, std::vector<std::int64_t>(expected.rbegin(), expected.rend()), std::move(bytes));
+}
+
 void set_hyperparameters(GgufWriter& writer, const HfConfig& c, const std::filesystem::path& folder) {
   const std::string p = c.architecture + ".";
   writer.set_string("general.architecture", c.architecture);
@@ -172,6 +191,7 @@ void write_gguf_from_hf_tensors(const std::filesystem::path& folder, const conve
     prefix = "bert.";
 
   bool any_half = false;
+  std::uint32_t quantized_type = 0;
   for (const HfTensorName& entry : conversion::hf_tensor_names(config.architecture)) {
     const int layer_count = entry.per_layer ? static_cast<int>(config.layers) : 1;
     for (int layer = 0; layer < layer_count; ++layer) {
@@ -188,6 +208,12 @@ void write_gguf_from_hf_tensors(const std::filesystem::path& folder, const conve
       if (tensor->shape != expected)
         throw ModelError(tensor->origin + ": tensor '" + hf_name + "' has shape " + shape_text(tensor->shape) +
                          " but config.json implies " + shape_text(expected));
+      if (!tensor->blocks.empty()) {
+        write_blocks(writer, *tensor, gguf_name, expected, entry.rope_rows && config.architecture == "llama",
+                     static_cast<int>(gguf_name.find("attn_q") != std::string::npos ? config.heads : config.kv_heads));
+        quantized_type = tensor->block_type;
+        continue;
+      }
       std::vector<float> values = std::move(tensor->values);
       if (entry.rope_rows && config.architecture == "llama") {
         const int heads = static_cast<int>(gguf_name.find("attn_q") != std::string::npos ? config.heads : config.kv_heads);
@@ -203,7 +229,9 @@ void write_gguf_from_hf_tensors(const std::filesystem::path& folder, const conve
       writer.add_tensor(gguf_name, static_cast<std::uint32_t>(type), shape, conversion::encode_floats(values, dtype));
     }
   }
-  writer.set_uint32("general.file_type", any_half ? 1 : 0);
+  // general.file_type: 2 "mostly Q4_0", 7 "mostly Q8_0".
+  if (quantized_type != 0) writer.set_uint32("general.file_type", quantized_type == static_cast<std::uint32_t>(TensorType::q4_0) ? 2 : 7);
+  else writer.set_uint32("general.file_type", any_half ? 1 : 0);
   writer.write(output_gguf);
 }
 

@@ -42,7 +42,19 @@ struct NamedTensor {
   std::string dtype;  // of the source: "F32", "F16", "BF16"
   std::vector<float> values;
   std::string origin;  // file named in errors
+  // Set instead of `values` when the source's blocks are exactly GGUF blocks of this type
+  // (Q4_0 / Q8_0 rows of `shape`): written as they are, without a float round trip.
+  std::uint32_t block_type = 0;
+  std::vector<std::uint8_t> blocks;
 };
+inline NamedTensor float_tensor(std::vector<std::int64_t> shape, std::vector<float> values, std::string origin) {
+  NamedTensor tensor;
+  tensor.shape = std::move(shape);
+  tensor.dtype = "F32";
+  tensor.values = std::move(values);
+  tensor.origin = std::move(origin);
+  return tensor;
+}
 using TensorLookup = std::function<std::optional<NamedTensor>(const std::string& hf_name)>;
 
 }  // namespace docent::engine::conversion

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <string>
 
+#include "gguf/gguf_reader.hpp"
+
 namespace docent::engine::conversion {
 
 // The few config.json facts the ONNX graph layout depends on (read by hf_import.cpp's parser).
@@ -13,5 +15,9 @@ struct HfModelShape {
   double norm_epsilon = 0;
 };
 HfModelShape read_hf_shape(const std::filesystem::path& folder);
+
+// config.json, 1_Pooling/config.json (BERT) and the tokenizer files of a GGUF model, without the
+// weights (export_hf_model writes those as safetensors, the ONNX export as initializers).
+void export_hf_metadata(const GgufFile& file, const std::filesystem::path& output_folder);
 
 }  // namespace docent::engine::conversion

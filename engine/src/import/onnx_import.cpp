@@ -1,92 +1,28 @@
 // ONNX model folder (model.onnx + config.json + tokenizer files) -> GGUF. Weights are found by
-// the graph's structure, not by initializer names: in node order, each MatMul that consumes a
-// weight initializer takes the next matrix slot of the current layer (q, k, v, o, gate, up, down
-// for decoders; q, k, v, o, up, down for BERT), an Add of a 1-D initializer onto such a MatMul's
-// output is its bias, each normalization node takes the next norm slot, and a Gather is an
-// embedding named by the graph input it indexes with.
+// the graph's structure, not by initializer names: in node order, each matrix product with a
+// weight operand (MatMul on a float, cast, transposed or DequantizeLinear'd initializer, or
+// com.microsoft MatMulNBits) takes the next matrix slot of the current layer (q, k, v, o, gate,
+// up, down for decoders; q, k, v, o, up, down for BERT), an Add of a 1-D initializer onto such a
+// product is its bias, each normalization (a normalization node, or a Mul by a 1-D weight as in
+// an RMSNorm spelled out in primitives) takes the next norm slot, and a Gather is an embedding
+// named by the graph input it indexes with.
 #include <onnx/onnx_pb.h>
 
 #include <fstream>
-#include <cstring>
 #include <map>
 
 #include "docent/engine.hpp"
 #include "import/hf_layout.hpp"
 #include "import/onnx_conversion.hpp"
-#include "quant/half.hpp"
+#include "import/onnx_initializers.hpp"
+#include "import/onnx_quantized_import.hpp"
 
 namespace docent::engine {
 namespace {
 
+using conversion::float_tensor;
 using conversion::NamedTensor;
-
-struct InitializerReader {
-  std::filesystem::path model_path;
-
-  NamedTensor read(const onnx::TensorProto& tensor) const {
-    NamedTensor result;
-    result.origin = model_path.string();
-    std::int64_t count = 1;
-    for (auto dimension : tensor.dims()) {
-      if (dimension < 0) throw ModelError(model_path.string() + ": initializer '" + tensor.name() + "' has a negative dimension");
-      result.shape.push_back(dimension);
-      count *= dimension;
-    }
-    const int type = tensor.data_type();
-    std::size_t element = 0;
-    if (type == onnx::TensorProto::FLOAT) result.dtype = "F32", element = 4;
-    else if (type == onnx::TensorProto::FLOAT16) result.dtype = "F16", element = 2;
-    else if (type == onnx::TensorProto::BFLOAT16) result.dtype = "BF16", element = 2;
-    else throw ModelError(model_path.string() + ": initializer '" + tensor.name() + "' has unsupported data type " + std::to_string(type));
-    const auto bytes_needed = static_cast<std::size_t>(count) * element;
-    std::string bytes;
-    if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
-      std::string location;
-      std::uint64_t offset = 0, length = bytes_needed;
-      for (const auto& entry : tensor.external_data()) {
-        if (entry.key() == "location") location = entry.value();
-        else if (entry.key() == "offset") offset = std::stoull(entry.value());
-        else if (entry.key() == "length") length = std::stoull(entry.value());
-      }
-      if (location.empty() || location.find("..") != std::string::npos || location.front() == '/')
-        throw ModelError(model_path.string() + ": initializer '" + tensor.name() + "' has a bad external data location '" + location + "'");
-      const auto data_path = model_path.parent_path() / location;
-      std::ifstream in(data_path, std::ios::binary);
-      if (!in) throw ModelError(data_path.string() + ": external data file of '" + tensor.name() + "' is missing");
-      in.seekg(0, std::ios::end);
-      const auto size = static_cast<std::uint64_t>(in.tellg());
-      if (length != bytes_needed || offset > size || size - offset < length)
-        throw ModelError(data_path.string() + ": too short for initializer '" + tensor.name() + "' (truncated external data)");
-      bytes.resize(length);
-      in.seekg(static_cast<std::streamoff>(offset));
-      in.read(bytes.data(), static_cast<std::streamsize>(length));
-    } else if (tensor.has_raw_data()) {
-      bytes = tensor.raw_data();
-    } else if (type == onnx::TensorProto::FLOAT) {
-      bytes.assign(reinterpret_cast<const char*>(tensor.float_data().data()), static_cast<std::size_t>(tensor.float_data_size()) * 4);
-    } else {
-      bytes.resize(static_cast<std::size_t>(tensor.int32_data_size()) * 2);
-      for (int i = 0; i < tensor.int32_data_size(); ++i) {
-        const auto value = static_cast<std::uint16_t>(tensor.int32_data(i));
-        std::memcpy(&bytes[static_cast<std::size_t>(i) * 2], &value, 2);
-      }
-    }
-    if (bytes.size() != bytes_needed)
-      throw ModelError(model_path.string() + ": initializer '" + tensor.name() + "' holds " + std::to_string(bytes.size()) +
-                       " bytes, its shape needs " + std::to_string(bytes_needed));
-    result.values.resize(static_cast<std::size_t>(count));
-    for (std::size_t i = 0; i < result.values.size(); ++i) {
-      if (element == 4) {
-        std::memcpy(&result.values[i], &bytes[i * 4], 4);
-      } else {
-        std::uint16_t raw;
-        std::memcpy(&raw, &bytes[i * 2], 2);
-        result.values[i] = type == onnx::TensorProto::FLOAT16 ? half_to_float(raw) : bfloat16_to_float(raw);
-      }
-    }
-    return result;
-  }
-};
+using onnx_import::InitializerReader;
 
 NamedTensor transposed(NamedTensor tensor) {
   if (tensor.shape.size() != 2) return tensor;
@@ -103,6 +39,177 @@ std::string describe(const onnx::NodeProto& node, int index) {
   return "node " + std::to_string(index) + " '" + node.name() + "' (" + node.op_type() + ")";
 }
 
+// Where a value that carries a weight comes from.
+struct WeightSource {
+  enum Kind { initializer, transposed_initializer, dequantized } kind = initializer;
+  const onnx::TensorProto* tensor = nullptr;  // initializer / transposed_initializer
+  const onnx::NodeProto* node = nullptr;      // dequantized: the DequantizeLinear
+  int node_index = 0;
+};
+
+class GraphMapper {
+ public:
+  GraphMapper(const onnx::GraphProto& graph, const InitializerReader& reader, const conversion::HfModelShape& shape)
+      : graph_(graph), reader_(reader), bert_(shape.architecture == "bert") {
+    for (const auto& tensor : graph.initializer()) initializers_[tensor.name()] = &tensor;
+    if (bert_) norm_slots_.push_back("embeddings.LayerNorm");
+    for (int layer = 0; layer < shape.layers; ++layer) {
+      const std::string l = std::to_string(layer);
+      if (bert_) {
+        const std::string p = "encoder.layer." + l + ".";
+        for (const char* name : {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+                                 "intermediate.dense", "output.dense"})
+          matrix_slots_.push_back(p + name);
+        norm_slots_.push_back(p + "attention.output.LayerNorm");
+        norm_slots_.push_back(p + "output.LayerNorm");
+      } else {
+        const std::string p = "model.layers." + l + ".";
+        for (const char* name : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj",
+                                 "mlp.up_proj", "mlp.down_proj"})
+          matrix_slots_.push_back(p + name);
+        norm_slots_.push_back(p + "input_layernorm");
+        norm_slots_.push_back(p + "post_attention_layernorm");
+      }
+    }
+    if (!bert_) {
+      norm_slots_.push_back("model.norm");
+      matrix_slots_.push_back("lm_head");
+    }
+  }
+
+  void run() {
+    for (int index = 0; index < graph_.node_size(); ++index) visit(graph_.node(index), index);
+    if (next_matrix_ + (bert_ ? 0 : 1) < matrix_slots_.size())
+      throw ModelError(source() + ": the graph holds " + std::to_string(next_matrix_) + " weight matrices; config.json's layers need " +
+                       std::to_string(matrix_slots_.size() - (bert_ ? 0 : 1)));
+  }
+
+  std::map<std::string, NamedTensor>& found() { return found_; }
+
+ private:
+  std::string source() const { return reader_.path().string(); }
+
+  const onnx::TensorProto* initializer(const std::string& name) const {
+    auto it = initializers_.find(name);
+    return it == initializers_.end() ? nullptr : it->second;
+  }
+  // A weight, as opposed to a scalar constant (epsilon, exponents, shapes) an exporter may also
+  // keep as an initializer.
+  const WeightSource* weight(const std::string& name) const {
+    auto it = weights_.find(name);
+    return it == weights_.end() ? nullptr : &it->second;
+  }
+  void note_initializers(const onnx::NodeProto& node) {
+    for (const auto& input : node.input())
+      if (const auto* tensor = initializer(input); tensor != nullptr && InitializerReader::is_float(*tensor) &&
+                                                  InitializerReader::element_count(*tensor) > 1)
+        weights_.try_emplace(input, WeightSource{WeightSource::initializer, tensor, nullptr, 0});
+  }
+
+  std::string next_matrix(const onnx::NodeProto& node, int index) {
+    if (next_matrix_ >= matrix_slots_.size())
+      throw ModelError(source() + ": " + describe(node, index) + " could not be mapped: more weight matrices than config.json's layers hold");
+    return matrix_slots_[next_matrix_++];
+  }
+  std::string next_norm(const onnx::NodeProto& node, int index) {
+    if (next_norm_ >= norm_slots_.size())
+      throw ModelError(source() + ": " + describe(node, index) + " could not be mapped: more normalizations than config.json's layers hold");
+    return norm_slots_[next_norm_++];
+  }
+
+  void visit(const onnx::NodeProto& node, int index);
+
+  const onnx::GraphProto& graph_;
+  const InitializerReader& reader_;
+  bool bert_;
+  std::map<std::string, const onnx::TensorProto*> initializers_;
+  std::map<std::string, WeightSource> weights_;
+  std::vector<std::string> matrix_slots_, norm_slots_;
+  std::size_t next_matrix_ = 0, next_norm_ = 0;
+  std::map<std::string, NamedTensor> found_;
+  std::map<std::string, std::string> product_of_output_;  // matrix product output -> HF prefix
+};
+
+void GraphMapper::visit(const onnx::NodeProto& node, int index) {
+  const std::string& op = node.op_type();
+  note_initializers(node);
+  auto input_weight = [&](int i) -> const WeightSource* { return i < node.input_size() ? weight(node.input(i)) : nullptr; };
+  bool consumes_weight = false;
+  for (int i = 0; i < node.input_size(); ++i) consumes_weight = consumes_weight || weight(node.input(i)) != nullptr;
+  const std::string where = describe(node, index);
+
+  if (op == "Cast" && input_weight(0) != nullptr) {
+    weights_[node.output(0)] = *input_weight(0);  // precision change only
+  } else if (op == "Transpose" && input_weight(0) != nullptr && input_weight(0)->kind == WeightSource::initializer &&
+             node.input_size() == 1) {
+    weights_[node.output(0)] = WeightSource{WeightSource::transposed_initializer, input_weight(0)->tensor, nullptr, 0};
+  } else if (op == "DequantizeLinear" && initializer(node.input(0)) != nullptr) {
+    weights_[node.output(0)] = WeightSource{WeightSource::dequantized, nullptr, &node, index};
+  } else if (op == "Gather" && input_weight(0) != nullptr && input_weight(0)->kind == WeightSource::initializer && node.input_size() == 2) {
+    // By the input the indices are: positions are computed in the graph (or an input of their own).
+    const std::string& indices = node.input(1);
+    std::string name;
+    if (indices == "input_ids") name = bert_ ? "embeddings.word_embeddings.weight" : "model.embed_tokens.weight";
+    else if (indices == "token_type_ids" && bert_) name = "embeddings.token_type_embeddings.weight";
+    else if (bert_ && found_.count("embeddings.position_embeddings.weight") == 0) name = "embeddings.position_embeddings.weight";
+    if (name.empty()) throw ModelError(source() + ": " + where + " could not be mapped: it gathers a weight by '" + indices + "'");
+    const auto* tensor = input_weight(0)->tensor;
+    found_[name] = float_tensor(InitializerReader::shape(*tensor), reader_.floats(*tensor), source());
+    if (tensor->data_type() != onnx::TensorProto::FLOAT) found_[name].dtype = tensor->data_type() == onnx::TensorProto::FLOAT16 ? "F16" : "BF16";
+  } else if (op == "MatMul" && node.input_size() == 2 && input_weight(1) != nullptr) {
+    const std::string slot = next_matrix(node, index);
+    const WeightSource& b = *input_weight(1);
+    NamedTensor tensor;
+    if (b.kind == WeightSource::dequantized) {
+      tensor = onnx_import::import_dequantized_matmul_weight(*b.node, initializers_, reader_, describe(*b.node, b.node_index));
+    } else {
+      if (b.tensor->dims_size() != 2)
+        throw ModelError(source() + ": " + where + " could not be mapped: its weight '" + b.tensor->name() + "' is not 2-D");
+      tensor = float_tensor(InitializerReader::shape(*b.tensor), reader_.floats(*b.tensor), source());
+      if (b.tensor->data_type() == onnx::TensorProto::FLOAT16) tensor.dtype = "F16";
+      if (b.tensor->data_type() == onnx::TensorProto::BFLOAT16) tensor.dtype = "BF16";
+      // MatMul's B is [in, out]; Hugging Face stores [out, in] (what a transposed initializer holds).
+      if (b.kind == WeightSource::initializer) tensor = transposed(std::move(tensor));
+    }
+    found_[slot + ".weight"] = std::move(tensor);
+    product_of_output_[node.output(0)] = slot;
+  } else if (op == "MatMulNBits") {
+    const std::string slot = next_matrix(node, index);
+    found_[slot + ".weight"] = onnx_import::import_matmul_nbits(node, initializers_, reader_, where);
+    if (node.input_size() > 5 && !node.input(5).empty()) {
+      const auto* bias = initializer(node.input(5));
+      if (bias == nullptr) throw ModelError(source() + ": " + where + " could not be mapped: its bias is not an initializer");
+      found_[slot + ".bias"] = float_tensor(InitializerReader::shape(*bias), reader_.floats(*bias), source());
+    }
+    product_of_output_[node.output(0)] = slot;
+  } else if (op == "Add" && consumes_weight) {
+    const int weight_input = input_weight(1) != nullptr ? 1 : 0;
+    const WeightSource& bias = *input_weight(weight_input);
+    auto producer = product_of_output_.find(node.input(1 - weight_input));
+    if (producer == product_of_output_.end() || bias.kind != WeightSource::initializer || bias.tensor->dims_size() != 1)
+      throw ModelError(source() + ": " + where + " could not be mapped: it adds a weight that is not a matrix product's bias");
+    found_[producer->second + ".bias"] = float_tensor(InitializerReader::shape(*bias.tensor), reader_.floats(*bias.tensor), source());
+  } else if (op == "LayerNormalization" || op == "SimplifiedLayerNormalization" || op == "RMSNormalization" ||
+             op == "SkipLayerNormalization" || op == "SkipSimplifiedLayerNormalization") {
+    const int gamma = op.rfind("Skip", 0) == 0 ? 2 : 1;  // Skip variants take (input, skip, gamma, beta)
+    const WeightSource* scale = input_weight(gamma);
+    if (scale == nullptr || scale->kind != WeightSource::initializer)
+      throw ModelError(source() + ": " + where + " could not be mapped: its scale is not a weight initializer");
+    const std::string slot = next_norm(node, index);
+    found_[slot + ".weight"] = float_tensor(InitializerReader::shape(*scale->tensor), reader_.floats(*scale->tensor), source());
+    if (const WeightSource* shift = input_weight(gamma + 1); shift != nullptr && shift->kind == WeightSource::initializer)
+      found_[slot + ".bias"] = float_tensor(InitializerReader::shape(*shift->tensor), reader_.floats(*shift->tensor), source());
+  } else if (op == "Mul" && consumes_weight) {
+    const WeightSource* scale = input_weight(1) != nullptr ? input_weight(1) : input_weight(0);
+    if (scale->kind != WeightSource::initializer || scale->tensor->dims_size() != 1)
+      throw ModelError(source() + ": " + where + " could not be mapped: it multiplies by a weight that is not a normalization scale");
+    const std::string slot = next_norm(node, index);
+    found_[slot + ".weight"] = float_tensor(InitializerReader::shape(*scale->tensor), reader_.floats(*scale->tensor), source());
+  } else if (consumes_weight) {
+    throw ModelError(source() + ": " + where + " could not be mapped: unsupported operator consuming a weight");
+  }
+}
+
 }  // namespace
 
 void import_onnx_model(const std::filesystem::path& onnx_file, const std::filesystem::path& output_gguf) {
@@ -115,95 +222,10 @@ void import_onnx_model(const std::filesystem::path& onnx_file, const std::filesy
   }
   const auto folder = onnx_file.parent_path().empty() ? std::filesystem::path(".") : onnx_file.parent_path();
   const conversion::HfModelShape shape = conversion::read_hf_shape(folder);
-  const onnx::GraphProto& graph = model.graph();
-  std::map<std::string, const onnx::TensorProto*> initializers;
-  for (const auto& tensor : graph.initializer()) initializers[tensor.name()] = &tensor;
   const InitializerReader reader{onnx_file};
-
-  // The slots in the order a layer uses them.
-  std::vector<std::string> matrix_slots, norm_slots;
-  const bool bert = shape.architecture == "bert";
-  if (bert) norm_slots.push_back("embeddings.LayerNorm");
-  for (int layer = 0; layer < shape.layers; ++layer) {
-    const std::string l = std::to_string(layer);
-    if (bert) {
-      const std::string p = "encoder.layer." + l + ".";
-      for (const char* name : {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
-                               "intermediate.dense", "output.dense"})
-        matrix_slots.push_back(p + name);
-      norm_slots.push_back(p + "attention.output.LayerNorm");
-      norm_slots.push_back(p + "output.LayerNorm");
-    } else {
-      const std::string p = "model.layers." + l + ".";
-      for (const char* name : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj",
-                               "mlp.up_proj", "mlp.down_proj"})
-        matrix_slots.push_back(p + name);
-      norm_slots.push_back(p + "input_layernorm");
-      norm_slots.push_back(p + "post_attention_layernorm");
-    }
-  }
-  if (!bert) {
-    norm_slots.push_back("model.norm");
-    matrix_slots.push_back("lm_head");
-  }
-
-  std::map<std::string, NamedTensor> found;
-  std::map<std::string, std::string> matmul_of_output;  // node output -> HF prefix of its weight
-  std::map<std::string, std::string> transposed_initializer;  // Transpose output -> initializer
-  std::size_t next_matrix = 0, next_norm = 0;
-  auto initializer_input = [&](const onnx::NodeProto& node, int index) -> const onnx::TensorProto* {
-    if (index >= node.input_size()) return nullptr;
-    auto it = initializers.find(node.input(index));
-    return it == initializers.end() ? nullptr : it->second;
-  };
-  for (int index = 0; index < graph.node_size(); ++index) {
-    const onnx::NodeProto& node = graph.node(index);
-    const std::string& op = node.op_type();
-    bool consumes_weight = false;
-    for (int i = 0; i < node.input_size(); ++i) consumes_weight = consumes_weight || initializers.count(node.input(i)) != 0;
-    if (op == "Gather" && initializer_input(node, 0) != nullptr && node.input_size() == 2) {
-      const std::string& indices = node.input(1);
-      const std::string name = indices == "input_ids" ? (bert ? "embeddings.word_embeddings.weight" : "model.embed_tokens.weight")
-                               : indices == "position_ids" && bert     ? "embeddings.position_embeddings.weight"
-                               : indices == "token_type_ids" && bert   ? "embeddings.token_type_embeddings.weight"
-                                                                       : "";
-      if (name.empty()) throw ModelError(source + ": " + describe(node, index) + " could not be mapped: it gathers by '" + indices + "'");
-      found[name] = reader.read(*initializer_input(node, 0));
-    } else if (op == "MatMul" && node.input_size() == 2 &&
-               (initializer_input(node, 1) != nullptr || transposed_initializer.count(node.input(1)) != 0)) {
-      if (next_matrix >= matrix_slots.size())
-        throw ModelError(source + ": " + describe(node, index) + " could not be mapped: more weight matrices than config.json's layers hold");
-      const std::string slot = matrix_slots[next_matrix++];
-      if (auto tied = transposed_initializer.find(node.input(1)); tied != transposed_initializer.end()) {
-        if (slot != "lm_head") throw ModelError(source + ": " + describe(node, index) + " could not be mapped: a transposed weight outside the output head");
-        continue;  // output tied to the embedding
-      }
-      // MatMul's B is [in, out]; HF stores [out, in].
-      found[slot + ".weight"] = transposed(reader.read(*initializer_input(node, 1)));
-      matmul_of_output[node.output(0)] = slot;
-    } else if (op == "Add" && consumes_weight) {
-      const onnx::TensorProto* bias = initializer_input(node, 1) != nullptr ? initializer_input(node, 1) : initializer_input(node, 0);
-      const std::string& other = initializer_input(node, 1) != nullptr ? node.input(0) : node.input(1);
-      auto producer = matmul_of_output.find(other);
-      if (producer == matmul_of_output.end() || bias->dims_size() != 1)
-        throw ModelError(source + ": " + describe(node, index) + " could not be mapped: it adds a weight that is not a MatMul's bias");
-      found[producer->second + ".bias"] = reader.read(*bias);
-    } else if ((op == "LayerNormalization" || op == "SimplifiedLayerNormalization" || op == "RMSNormalization" ||
-                op == "SkipSimplifiedLayerNormalization") && initializer_input(node, 1) != nullptr) {
-      if (next_norm >= norm_slots.size())
-        throw ModelError(source + ": " + describe(node, index) + " could not be mapped: more normalizations than config.json's layers hold");
-      const std::string slot = norm_slots[next_norm++];
-      found[slot + ".weight"] = reader.read(*initializer_input(node, 1));
-      if (const onnx::TensorProto* bias = initializer_input(node, 2)) found[slot + ".bias"] = reader.read(*bias);
-    } else if (op == "Transpose" && initializer_input(node, 0) != nullptr && node.input_size() == 1) {
-      transposed_initializer[node.output(0)] = node.input(0);
-    } else if (consumes_weight) {
-      throw ModelError(source + ": " + describe(node, index) + " could not be mapped: unsupported operator consuming a weight");
-    }
-  }
-  if (next_matrix + (bert ? 0 : 1) < matrix_slots.size())
-    throw ModelError(source + ": the graph holds " + std::to_string(next_matrix) + " weight matrices; config.json's " +
-                     std::to_string(shape.layers) + " layers need " + std::to_string(matrix_slots.size() - (bert ? 0 : 1)));
+  GraphMapper mapper(model.graph(), reader, shape);
+  mapper.run();
+  auto& found = mapper.found();
   write_gguf_from_hf_tensors(
       folder,
       [&](const std::string& name) -> std::optional<NamedTensor> {
