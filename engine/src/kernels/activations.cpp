@@ -1,0 +1,84 @@
+#include "kernels/activations.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "quant/half.hpp"
+
+namespace docent::engine::kernels {
+
+namespace {
+
+// Matches round_trip_q8_0: scale F16(max/127), values round-half-even(x * 127/max).
+void quantize_block32(const float* x, ActivationBlock32& out) {
+  float magnitude = 0;
+  for (int j = 0; j < 32; ++j) magnitude = std::max(magnitude, std::fabs(x[j]));
+  out.d = half_to_float(float_to_half(magnitude / 127.0f));
+  const float inverse = magnitude != 0 ? 127.0f / magnitude : 0.0f;
+  std::int32_t sum = 0;
+  for (int j = 0; j < 32; ++j) {
+    out.q[j] = static_cast<std::int8_t>(std::nearbyint(x[j] * inverse));
+    sum += out.q[j];
+  }
+  out.sum = sum;
+}
+
+// Matches quantize_row_q8_k: the signed extreme maps to -127, rounding half to even.
+void quantize_block256(const float* x, ActivationBlock256& out) {
+  float extreme = 0, magnitude = 0;
+  for (int j = 0; j < 256; ++j) {
+    float a = std::fabs(x[j]);
+    if (a > magnitude) {
+      magnitude = a;
+      extreme = x[j];
+    }
+  }
+  if (extreme == 0) {
+    out.d = 0;
+    std::fill(std::begin(out.sums16), std::end(out.sums16), 0);
+    std::fill(std::begin(out.q), std::end(out.q), std::int8_t{0});
+    return;
+  }
+  const float inverse_scale = -127.0f / extreme;
+  for (int j = 0; j < 256; ++j)
+    out.q[j] = static_cast<std::int8_t>(std::min(127, static_cast<int>(std::nearbyint(inverse_scale * x[j]))));
+  for (int group = 0; group < 16; ++group) {
+    std::int32_t sum = 0;
+    for (int j = 0; j < 16; ++j) sum += out.q[16 * group + j];
+    out.sums16[group] = sum;
+  }
+  out.d = 1.0f / inverse_scale;
+}
+
+}  // namespace
+
+ActivationFormat activation_format(TensorType weight_type) {
+  switch (weight_type) {
+    case TensorType::q4_k: case TensorType::q5_k: case TensorType::q6_k: return ActivationFormat::blocks256;
+    default: return ActivationFormat::blocks32;
+  }
+}
+
+void QuantizedActivations::quantize(ActivationFormat format, const float* input, std::int64_t tokens,
+                                    std::int64_t columns) {
+  format_ = format;
+  tokens_ = tokens;
+  const std::int64_t block = format == ActivationFormat::blocks32 ? 32 : 256;
+  blocks_per_row_ = columns / block;
+  row_bytes_ = static_cast<std::size_t>(blocks_per_row_) *
+               (format == ActivationFormat::blocks32 ? sizeof(ActivationBlock32) : sizeof(ActivationBlock256));
+  storage_.resize(row_bytes_ * static_cast<std::size_t>(tokens));
+  for (std::int64_t t = 0; t < tokens; ++t) {
+    const float* x = input + t * columns;
+    std::uint8_t* row_start = storage_.data() + static_cast<std::size_t>(t) * row_bytes_;
+    if (format == ActivationFormat::blocks32) {
+      auto* blocks = reinterpret_cast<ActivationBlock32*>(row_start);
+      for (std::int64_t b = 0; b < blocks_per_row_; ++b) quantize_block32(x + 32 * b, blocks[b]);
+    } else {
+      auto* blocks = reinterpret_cast<ActivationBlock256*>(row_start);
+      for (std::int64_t b = 0; b < blocks_per_row_; ++b) quantize_block256(x + 256 * b, blocks[b]);
+    }
+  }
+}
+
+}  // namespace docent::engine::kernels

@@ -1,0 +1,37 @@
+#pragma once
+// Activations quantized on the fly for the integer kernels, exactly as the reference rounds
+// them inside quantized products (see matmul.hpp): Q8_0-style blocks of 32 (F16-rounded scale)
+// for Q4_0/Q8_0 weights, Q8_K-style blocks of 256 (float scale, sums per 16) for K-quants.
+// Each block also carries the integer sums the kernels need to undo the weights' unsigned
+// offsets, so they are computed once per activation instead of once per weight row.
+
+#include <cstdint>
+#include <vector>
+
+#include "kernels/activation_blocks.hpp"
+#include "quant/type_traits.hpp"
+
+namespace docent::engine::kernels {
+
+enum class ActivationFormat { blocks32, blocks256 };
+ActivationFormat activation_format(TensorType weight_type);
+
+// Quantizes `tokens` rows of `columns` floats (row-major). `columns` must be a whole number
+// of blocks of the format.
+class QuantizedActivations {
+ public:
+  void quantize(ActivationFormat format, const float* input, std::int64_t tokens, std::int64_t columns);
+  ActivationFormat format() const { return format_; }
+  std::int64_t tokens() const { return tokens_; }
+  std::int64_t blocks_per_row() const { return blocks_per_row_; }
+  std::size_t row_bytes() const { return row_bytes_; }
+  const std::uint8_t* row(std::int64_t token) const { return storage_.data() + static_cast<std::size_t>(token) * row_bytes_; }
+
+ private:
+  ActivationFormat format_ = ActivationFormat::blocks32;
+  std::int64_t tokens_ = 0, blocks_per_row_ = 0;
+  std::size_t row_bytes_ = 0;
+  std::vector<std::uint8_t> storage_;
+};
+
+}  // namespace docent::engine::kernels

@@ -1,0 +1,111 @@
+#include "kernels/kernels.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "kernels/activations.hpp"
+#include "parallel/thread_pool.hpp"
+
+namespace docent::engine::kernels {
+
+bool cpu_supports(InstructionSet set) {
+#if defined(__x86_64__)
+  switch (set) {
+    case InstructionSet::none: return true;
+    case InstructionSet::avx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case InstructionSet::avx512_vnni:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
+  }
+  return false;
+#else
+  return set == InstructionSet::none;
+#endif
+}
+
+const KernelSet* kernel_set(InstructionSet set) {
+  if (!cpu_supports(set)) return nullptr;
+  switch (set) {
+    case InstructionSet::avx512_vnni: return avx512_kernel_set();
+    case InstructionSet::avx2: return avx2_kernel_set();
+    default: return nullptr;
+  }
+}
+
+namespace {
+const KernelSet* choose_kernel_set() {
+  const char* forced = std::getenv("DOCENT_KERNELS");
+  std::string choice = forced ? forced : "";
+  if (choice == "none" || choice == "scalar") return nullptr;
+  if (choice == "avx2") return kernel_set(InstructionSet::avx2);
+  if (const KernelSet* best = kernel_set(InstructionSet::avx512_vnni)) return best;
+  return kernel_set(InstructionSet::avx2);
+}
+}  // namespace
+
+const KernelSet* active_kernel_set() {
+  static const KernelSet* chosen = choose_kernel_set();
+  return chosen;
+}
+
+std::string active_kernel_name() {
+  const KernelSet* set = active_kernel_set();
+  return set ? set->name : "none";
+}
+
+namespace {
+
+GroupKernel kernel_for(const KernelSet& set, TensorType type) {
+  switch (type) {
+    case TensorType::q4_0: return set.q4_0;
+    case TensorType::q8_0: return set.q8_0;
+    case TensorType::q4_k: return set.q4_k;
+    case TensorType::q6_k: return set.q6_k;
+    default: return nullptr;
+  }
+}
+
+// Tokens processed against one sweep of the weights: their quantized rows should stay in the
+// core's L2 while every row group passes over them.
+std::int64_t tokens_per_sweep(std::size_t activation_row_bytes) {
+  constexpr std::size_t kBudget = 256 * 1024;
+  std::int64_t tokens = static_cast<std::int64_t>(kBudget / std::max<std::size_t>(activation_row_bytes, 1));
+  return std::max<std::int64_t>(4, tokens / 4 * 4);
+}
+
+}  // namespace
+
+void packed_linear(const PackedMatrix& weight, const float* input, std::int64_t tokens, float* output,
+                   const KernelSet& set) {
+  // Per calling thread, reused across calls. Workers must reach it through this reference: a
+  // lambda naming the thread_local itself would see the worker's own (empty) instance.
+  thread_local QuantizedActivations scratch;
+  QuantizedActivations& activations = scratch;
+  activations.quantize(activation_format(weight.type()), input, tokens, weight.columns());
+  const GroupKernel kernel = kernel_for(set, weight.type());
+  const std::int64_t groups = weight.groups(), rows = weight.rows();
+  const std::int64_t sweep = tokens_per_sweep(activations.row_bytes());
+  ThreadPool& pool = ThreadPool::shared();
+  for (std::int64_t first_token = 0; first_token < tokens; first_token += sweep) {
+    const std::int64_t count = std::min(sweep, tokens - first_token);
+    // Small grains for decode (a few groups), so both threads share even a 1536-row matrix.
+    pool.parallel_for(groups, 2, [&](std::int64_t begin, std::int64_t end) {
+      for (std::int64_t g = begin; g < end; ++g) {
+        GroupTask task;
+        task.group = weight.group(g);
+        task.blocks = weight.blocks_per_row();
+        task.activations = activations.row(first_token);
+        task.activation_stride = activations.row_bytes();
+        task.tokens = count;
+        task.output = output + first_token * rows + g * kGroupRows;
+        task.output_stride = rows;
+        task.rows = static_cast<int>(std::min<std::int64_t>(kGroupRows, rows - g * kGroupRows));
+        kernel(task);
+      }
+    });
+  }
+}
+
+}  // namespace docent::engine::kernels

@@ -1,0 +1,29 @@
+#pragma once
+// Quantized matrix products on packed weights (packed_matrix.hpp) with activations quantized
+// on the fly (activations.hpp), spread over the engine's thread pool. The instruction set is
+// chosen once at run time: AVX-512 VNNI, else AVX2, else none (callers then use the portable
+// dequantize-and-multiply path in matmul.cpp, which is also the scalar reference the kernels
+// are tested against). $DOCENT_KERNELS=avx512|avx2|none overrides the choice (never above what
+// the CPU supports), for tests and benchmarks.
+
+#include <cstdint>
+#include <string>
+
+#include "kernels/kernel_interface.hpp"
+#include "kernels/packed_matrix.hpp"
+
+namespace docent::engine::kernels {
+
+enum class InstructionSet { none, avx2, avx512_vnni };
+
+bool cpu_supports(InstructionSet set);
+const KernelSet* kernel_set(InstructionSet set);  // nullptr if unsupported here
+const KernelSet* active_kernel_set();             // nullptr: no SIMD kernels in use
+std::string active_kernel_name();                 // "avx512-vnni", "avx2" or "none"
+
+// output[t * rows + r] = sum_k weight[r][k] * round(input[t][k]) (no bias), rounding as the
+// reference does for the weight type. Parallel over row groups.
+void packed_linear(const PackedMatrix& weight, const float* input, std::int64_t tokens, float* output,
+                   const KernelSet& set);
+
+}  // namespace docent::engine::kernels

@@ -1,0 +1,174 @@
+#include "kernels/packed_matrix.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "quant/blocks.hpp"
+#include "quant/dequantize.hpp"
+
+namespace docent::engine::kernels {
+
+namespace {
+
+// One source row's block decoded to unsigned integer quants plus its scales, the common
+// ground from which every packed layout is written.
+struct DecodedBlock {
+  std::uint16_t d = 0, dmin = 0;
+  std::uint8_t quants[256];       // unsigned: Q4 0..15, Q8 offset by 128, Q6 0..63
+  std::uint8_t scales[16], mins[8];  // K-quant sub-block scales (Q6_K's are signed bytes)
+};
+
+void decode_block(TensorType type, const std::uint8_t* source, DecodedBlock& out) {
+  switch (type) {
+    case TensorType::q4_0: {
+      const auto* block = reinterpret_cast<const BlockQ4_0*>(source);
+      out.d = block->d;
+      for (int j = 0; j < 16; ++j) {
+        out.quants[j] = block->qs[j] & 0x0f;
+        out.quants[j + 16] = block->qs[j] >> 4;
+      }
+      return;
+    }
+    case TensorType::q8_0: {
+      const auto* block = reinterpret_cast<const BlockQ8_0*>(source);
+      out.d = block->d;
+      for (int j = 0; j < 32; ++j) out.quants[j] = static_cast<std::uint8_t>(block->qs[j]) ^ 0x80;
+      return;
+    }
+    case TensorType::q4_k: {
+      const auto* block = reinterpret_cast<const BlockQ4_K*>(source);
+      out.d = block->d;
+      out.dmin = block->dmin;
+      for (int j = 0; j < 8; ++j) unpack_k_scale_min(block->scales, j, out.scales[j], out.mins[j]);
+      for (int pair = 0; pair < 4; ++pair)
+        for (int l = 0; l < 32; ++l) {
+          out.quants[64 * pair + l] = block->qs[32 * pair + l] & 0x0f;
+          out.quants[64 * pair + 32 + l] = block->qs[32 * pair + l] >> 4;
+        }
+      return;
+    }
+    case TensorType::q6_k: {
+      const auto* block = reinterpret_cast<const BlockQ6_K*>(source);
+      out.d = block->d;
+      for (int j = 0; j < 16; ++j) out.scales[j] = static_cast<std::uint8_t>(block->scales[j]);
+      for (int half = 0; half < 2; ++half) {
+        const std::uint8_t* ql = block->ql + 64 * half;
+        const std::uint8_t* qh = block->qh + 32 * half;
+        std::uint8_t* q = out.quants + 128 * half;
+        for (int l = 0; l < 32; ++l) {
+          q[l] = static_cast<std::uint8_t>((ql[l] & 0x0f) | (((qh[l] >> 0) & 3) << 4));
+          q[l + 32] = static_cast<std::uint8_t>((ql[l + 32] & 0x0f) | (((qh[l] >> 2) & 3) << 4));
+          q[l + 64] = static_cast<std::uint8_t>((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4));
+          q[l + 96] = static_cast<std::uint8_t>((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4));
+        }
+      }
+      return;
+    }
+    default: return;
+  }
+}
+
+// Writes row r's decoded block into the packed block of its group.
+void pack_row_block(TensorType type, const DecodedBlock& in, int r, std::uint8_t* packed) {
+  auto* d = reinterpret_cast<std::uint16_t*>(packed);
+  switch (type) {
+    case TensorType::q4_0: {
+      d[r] = in.d;
+      std::uint8_t* lines = packed + 32;
+      for (int line = 0; line < 4; ++line)
+        for (int i = 0; i < 4; ++i)
+          lines[64 * line + 4 * r + i] =
+              static_cast<std::uint8_t>(in.quants[4 * line + i] | (in.quants[16 + 4 * line + i] << 4));
+      return;
+    }
+    case TensorType::q8_0: {
+      d[r] = in.d;
+      std::uint8_t* lines = packed + 32;
+      for (int group = 0; group < 8; ++group)
+        for (int i = 0; i < 4; ++i) lines[64 * group + 4 * r + i] = in.quants[4 * group + i];
+      return;
+    }
+    case TensorType::q4_k: {
+      d[r] = in.d;
+      d[16 + r] = in.dmin;
+      std::uint8_t* scales = packed + 64;
+      std::uint8_t* mins = packed + 64 + 128;
+      for (int j = 0; j < 8; ++j) {
+        scales[16 * j + r] = in.scales[j];
+        mins[16 * j + r] = in.mins[j];
+      }
+      std::uint8_t* lines = packed + 64 + 256;
+      for (int pair = 0; pair < 4; ++pair)
+        for (int line = 0; line < 8; ++line)
+          for (int i = 0; i < 4; ++i)
+            lines[512 * pair + 64 * line + 4 * r + i] = static_cast<std::uint8_t>(
+                in.quants[64 * pair + 4 * line + i] | (in.quants[64 * pair + 32 + 4 * line + i] << 4));
+      return;
+    }
+    case TensorType::q6_k: {
+      d[r] = in.d;
+      std::uint8_t* scales = packed + 32;
+      for (int j = 0; j < 16; ++j) scales[16 * j + r] = in.scales[j];
+      for (int pair = 0; pair < 4; ++pair) {
+        std::uint8_t* high = packed + 32 + 256 + 768 * pair;
+        std::uint8_t* low = high + 256;
+        const std::uint8_t* q = in.quants + 64 * pair;
+        for (int line = 0; line < 8; ++line)
+          for (int i = 0; i < 4; ++i)
+            low[64 * line + 4 * r + i] =
+                static_cast<std::uint8_t>((q[4 * line + i] & 0x0f) | ((q[32 + 4 * line + i] & 0x0f) << 4));
+        for (int line = 0; line < 4; ++line)
+          for (int i = 0; i < 4; ++i) {
+            std::uint8_t bits = 0;
+            for (int s = 0; s < 4; ++s) bits |= static_cast<std::uint8_t>((q[4 * (line + 4 * s) + i] >> 4) << (2 * s));
+            high[64 * line + 4 * r + i] = bits;
+          }
+      }
+      return;
+    }
+    default: return;
+  }
+}
+
+}  // namespace
+
+std::size_t packed_block_bytes(TensorType type) {
+  switch (type) {
+    case TensorType::q4_0: return 32 + 256;
+    case TensorType::q8_0: return 32 + 512;
+    case TensorType::q4_k: return 64 + 256 + 2048;
+    case TensorType::q6_k: return 32 + 256 + 3072;
+    default: return 0;
+  }
+}
+
+bool packable(TensorType type) { return packed_block_bytes(type) != 0; }
+
+void PackedMatrix::FreeAligned::operator()(std::uint8_t* p) const { std::free(p); }
+
+PackedMatrix::PackedMatrix(const TensorView& weight)
+    : type_(weight.type), rows_(weight.row_count()), columns_(weight.row_length()) {
+  const auto traits = type_traits(type_);
+  const std::int64_t block_columns = traits->block_elements;
+  blocks_per_row_ = columns_ / block_columns;
+  const std::size_t block_bytes = packed_block_bytes(type_);
+  group_bytes_ = block_bytes * static_cast<std::size_t>(blocks_per_row_);
+  const std::size_t total = group_bytes_ * static_cast<std::size_t>(groups());
+  // 64-byte alignment: every packed line is one aligned cache line.
+  void* memory = std::aligned_alloc(64, (total + 63) / 64 * 64);
+  if (memory == nullptr) throw std::bad_alloc();
+  storage_.reset(static_cast<std::uint8_t*>(memory));
+  std::memset(memory, 0, total);
+  DecodedBlock decoded;
+  for (std::int64_t row = 0; row < rows_; ++row) {
+    const auto* source = static_cast<const std::uint8_t*>(weight.row(row));
+    std::uint8_t* group_start = storage_.get() + static_cast<std::size_t>(row / kGroupRows) * group_bytes_;
+    for (std::int64_t b = 0; b < blocks_per_row_; ++b) {
+      decode_block(type_, source + static_cast<std::size_t>(b) * traits->block_bytes, decoded);
+      pack_row_block(type_, decoded, static_cast<int>(row % kGroupRows), group_start + static_cast<std::size_t>(b) * block_bytes);
+    }
+  }
+}
+
+}  // namespace docent::engine::kernels

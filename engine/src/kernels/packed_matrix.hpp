@@ -1,0 +1,63 @@
+#pragma once
+// Quantized weight matrices repacked at load time into the layout the SIMD kernels stream.
+//
+// Rows are taken 16 at a time ("row groups"). Within a group, each quantization block of the
+// source format becomes one packed block in which byte 4*r + i of every 64-byte line belongs to
+// row r: one 512-bit load then feeds 16 rows' dot products at once (one 32-bit lane per row),
+// so no horizontal sums are needed and a matrix-vector product is a pure stream of weights.
+// Block scales sit in front of their quants as 16-lane vectors. Layouts, per row group and
+// source block (q(r, k) = unsigned quant of row r, column k within the block):
+//
+//   Q4_0 (32 columns, 288 bytes):  d[16] f16 | 4 lines: line L byte (r,i) =
+//        q(r, 4L+i) | q(r, 16+4L+i) << 4            (so lanes of low nibbles hold columns
+//        4L..4L+3 and high nibbles 16+4L.., the source's own nibble pairing)
+//   Q8_0 (32 columns, 544 bytes):  d[16] f16 | 8 lines: line g byte (r,i) = (q(r,4g+i) ^ 0x80)
+//        (signed quants stored offset by 128, i.e. unsigned, as VNNI's u8 x s8 product needs;
+//        the kernel subtracts 128 * sum(activations))
+//   Q4_K (256 columns, 2368 bytes): d[16] f16 | dmin[16] f16 | scale[8][16] u8 | min[8][16] u8 |
+//        4 pairs of sub-blocks x 8 lines: pair p line L byte (r,i) =
+//        q(r, 64p+4L+i) | q(r, 64p+32+4L+i) << 4
+//   Q6_K (256 columns, 3360 bytes): d[16] f16 | scale[16][16] s8 | 4 pairs x (4 high-bit lines,
+//        8 low-nibble lines): low line L byte (r,i) = low4(q(r,64p+4L+i)) | low4(q(r,64p+32+4L+i)) << 4;
+//        high line H byte (r,i) bits 2s..2s+1 = high2(q(r, 64p + 4(H + 4s) + i)) for s = 0..3
+//        (q in 0..63 is the source's value + 32)
+//
+// Rows past the end of the matrix are zero (scale 0) and never written out.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "tensor.hpp"
+
+namespace docent::engine::kernels {
+
+constexpr int kGroupRows = 16;
+
+// Bytes of one packed block (one source block for 16 rows); 0 if the type is not packable.
+std::size_t packed_block_bytes(TensorType type);
+bool packable(TensorType type);
+
+class PackedMatrix {
+ public:
+  // Repacks every row of `weight` (ne = [columns, rows]). Precondition: packable(weight.type).
+  explicit PackedMatrix(const TensorView& weight);
+
+  TensorType type() const { return type_; }
+  std::int64_t rows() const { return rows_; }
+  std::int64_t columns() const { return columns_; }
+  std::int64_t groups() const { return (rows_ + kGroupRows - 1) / kGroupRows; }
+  std::int64_t blocks_per_row() const { return blocks_per_row_; }
+  std::size_t group_bytes() const { return group_bytes_; }
+  const std::uint8_t* group(std::int64_t index) const { return storage_.get() + static_cast<std::size_t>(index) * group_bytes_; }
+  std::size_t size_bytes() const { return group_bytes_ * static_cast<std::size_t>(groups()); }
+
+ private:
+  struct FreeAligned { void operator()(std::uint8_t* p) const; };
+  TensorType type_;
+  std::int64_t rows_, columns_, blocks_per_row_;
+  std::size_t group_bytes_;
+  std::unique_ptr<std::uint8_t, FreeAligned> storage_;
+};
+
+}  // namespace docent::engine::kernels
