@@ -72,6 +72,80 @@ index::NewDocument to_record(const ingest::ExtractedDocument& extracted, const s
   return record;
 }
 
+// Text files above this size are streamed (store_text_streamed) instead of read whole, so a
+// 2 GB log costs the memory of a small note. Smaller ones keep the whole-document clean-ups
+// (running headers/footers, which need every page at once). Both read the same pages.
+constexpr std::int64_t kStreamTextAboveBytes = 4 << 20;
+// Pages chunked (and embedded) together; a chunk never spans two batches. Pages are at most
+// 64 KiB, so a batch is under 320 KiB of text.
+constexpr std::size_t kStreamBatchBytes = 256 * 1024;
+
+struct StreamCancelled {};
+
+// One text file, page by page, into one DocumentWriter transaction: memory stays bounded by the
+// batch whatever the file's size, and the document is still all-or-nothing after a crash.
+index::DocumentRecord store_text_streamed(index::Library& library, const fs::path& path, const std::string& hash,
+                                          const FileFacts& facts, const IngestOptions& options,
+                                          const ingest::TokenCounter& count,
+                                          const std::optional<EmbeddingBinding>& binding) {
+  index::DocumentRecord document;
+  document.path = path.string();
+  document.content_hash = hash;
+  document.size_bytes = facts.size;
+  document.mtime_ns = facts.mtime_ns;
+  document.status = std::string(ingest::to_string(ingest::DocumentStatus::ok));
+  document.ingested_at = utc_now_iso8601();
+  ingest::TextPageStream stream(path);
+  index::DocumentWriter writer = library.write_document(document, binding ? binding->model_id : 0);
+
+  std::vector<ingest::Page> batch;
+  std::size_t batch_bytes = 0;
+  int next_ordinal = 0;
+  std::int64_t batch_offset = 0;  // of the batch's first page in the joined document text
+  auto store_batch = [&] {
+    if (batch.empty()) return;
+    if (options.cancel && options.cancel->load()) throw StreamCancelled{};
+    std::vector<index::PageRecord> pages;
+    for (const auto& page : batch) {
+      if (page.status == ingest::PageStatus::no_text_layer) ++document.pages_without_text;
+      pages.push_back({page.number, page.text, std::string(ingest::to_string(page.status))});
+    }
+    auto chunks = chunk_records(batch, options.chunking, count);
+    for (auto& chunk : chunks) {
+      chunk.ordinal += next_ordinal;
+      chunk.start_offset += batch_offset;
+      chunk.end_offset += batch_offset;
+    }
+    next_ordinal += static_cast<int>(chunks.size());
+    std::vector<std::vector<float>> vectors;
+    if (binding && !chunks.empty()) {
+      std::vector<std::string> texts;
+      for (const auto& chunk : chunks) texts.push_back(chunk.text);
+      vectors = binding->embedder->embed(texts);
+    }
+    writer.add(pages, chunks, vectors);
+    for (const auto& page : batch)
+      batch_offset += static_cast<std::int64_t>(page.text.size() + ingest::kPageSeparator.size());
+    document.page_count += static_cast<int>(batch.size());
+    batch.clear();
+    batch_bytes = 0;
+  };
+  while (auto page = stream.next()) {
+    batch_bytes += page->text.size();
+    batch.push_back(std::move(*page));
+    if (batch_bytes >= kStreamBatchBytes) store_batch();
+  }
+  store_batch();
+  document.title = stream.title();
+  if (stream.pages_with_text() == 0) {
+    document.status = std::string(ingest::to_string(ingest::DocumentStatus::broken));
+    document.error = "file has no text";
+  }
+  document.id = writer.finish(document);
+  document.chunk_count = next_ordinal;
+  return document;
+}
+
 void remember_roots(index::Library& library, const std::vector<fs::path>& roots) {
   std::set<std::string> known;
   if (auto stored = library.setting(kRootsSetting)) {
@@ -132,6 +206,21 @@ FileReport ingest_one(index::Library& library, const fs::path& path, const Inges
     return report;
   }
 
+  if (ingest::is_text_file(path) && facts.size > kStreamTextAboveBytes) {
+    try {
+      const auto stored = store_text_streamed(library, path, hash, facts, options, count, binding);
+      report.status = stored.status;
+      report.reason = stored.error;
+      report.pages = stored.page_count;
+      report.pages_without_text = stored.pages_without_text;
+      report.chunks = stored.chunk_count;
+      report.outcome = stored.status != "ok" ? FileOutcome::failed : existing ? FileOutcome::updated : FileOutcome::added;
+    } catch (const StreamCancelled&) {
+      report.status = "cancelled";  // rolled back: the file is read again next time
+    }
+    return report;
+  }
+
   ingest::ExtractOptions extract_options;
   extract_options.password = options.password;
   auto extracted = ingest::extract(path, extract_options);
@@ -175,6 +264,10 @@ IngestSummary run(index::Library& library, const std::vector<fs::path>& files,
     }
     progress.current_file = file.string();
     FileReport report = ingest_one(library, file, options, count, binding);
+    if (report.status == "cancelled") {
+      summary.cancelled = true;
+      break;
+    }
     tally(summary, report);
     if (report.outcome != FileOutcome::unchanged) summary.pages += report.pages;
     progress.files_done++;
