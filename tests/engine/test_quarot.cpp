@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -13,7 +14,9 @@
 #include "docent/engine.hpp"
 #include "gguf/gguf_reader.hpp"
 #include "gguf/gguf_writer.hpp"
+#include "import/hf_layout.hpp"
 #include "quant/int4_channel.hpp"
+#include "quant/type_traits.hpp"
 #include "rotation/hadamard.hpp"
 #include "test_support.hpp"
 #include "transformer.hpp"
@@ -87,6 +90,35 @@ TEST(Hadamard, RandomRotationIsOrthogonalDeterministicAndSeeded) {
   other.rotate(y_other.data());
   EXPECT_EQ(y, y_same);
   EXPECT_NE(y, y_other);
+}
+
+// The premise of QuaRot: a few outlier input channels make per-row int4 coarse for every other
+// weight of the row; after an orthogonal rotation the outliers are spread over the whole row.
+TEST(Hadamard, RotationSpreadsOutlierColumnsBeforeInt4) {
+  constexpr int kRows = 64, kColumns = 256;
+  std::mt19937 random(9);
+  std::normal_distribution<float> normal;
+  std::vector<float> weights(kRows * kColumns);
+  for (auto& w : weights) w = normal(random);
+  for (int r = 0; r < kRows; ++r) weights[r * kColumns + 17] *= 25, weights[r * kColumns + 200] *= -25;
+  const RandomHadamard rotation(kColumns, 1);
+  std::vector<std::uint8_t> packed(static_cast<std::size_t>(int4_channel_row_bytes(kColumns)));
+  std::vector<float> row(kColumns), decoded(kColumns);
+  double plain_error = 0, rotated_error = 0;
+  for (int r = 0; r < kRows; ++r) {
+    const float* w = &weights[static_cast<std::size_t>(r) * kColumns];
+    quantize_row_int4_channel(w, packed.data(), kColumns);
+    dequantize_row_int4_channel(packed.data(), decoded.data(), kColumns);
+    for (int i = 0; i < kColumns; ++i) plain_error += std::pow(static_cast<double>(w[i]) - decoded[i], 2);
+    row.assign(w, w + kColumns);
+    rotation.rotate(row.data());
+    quantize_row_int4_channel(row.data(), packed.data(), kColumns);
+    dequantize_row_int4_channel(packed.data(), decoded.data(), kColumns);
+    rotation.rotate_transposed(decoded.data());  // back to the original basis
+    for (int i = 0; i < kColumns; ++i) rotated_error += std::pow(static_cast<double>(w[i]) - decoded[i], 2);
+  }
+  std::printf("int4 squared error with two outlier columns: plain %.1f, rotated %.1f\n", plain_error, rotated_error);
+  EXPECT_LT(rotated_error, 0.3 * plain_error);
 }
 
 std::filesystem::path fixture(const char* name) { return test::shared_dir() / "fixtures/models" / (std::string(name) + ".gguf"); }
@@ -208,6 +240,55 @@ TEST(Quarot, Int4ChannelAndNpuRecipesOnStories260K) {
   EXPECT_GT(results["int4-channel"].mean_kl, results["q8_0"].mean_kl);
   EXPECT_GT(results["int4-channel"].top1_agreement, 0.6);
   EXPECT_GT(results["npu"].top1_agreement, 0.6);
+}
+
+// Rewrites every tensor of a GGUF file as F32 after `change` (name, shape, values).
+void rewrite_as_f32(const std::filesystem::path& input, const std::filesystem::path& output,
+                    const std::function<void(const std::string&, const std::vector<std::int64_t>&, std::vector<float>&)>& change) {
+  const auto file = GgufFile::open(input);
+  GgufWriter writer(file->alignment());
+  for (const auto& [key, value] : file->metadata())
+    if (key != "general.alignment" && key != "general.file_type") writer.set(key, value);
+  for (const auto& tensor : file->tensors()) {
+    auto values = conversion::gguf_tensor_floats(tensor, input.string());
+    change(tensor.name, tensor.shape, values);
+    std::vector<std::uint8_t> bytes(values.size() * sizeof(float));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    writer.add_tensor(tensor.name, static_cast<std::uint32_t>(TensorType::f32), tensor.shape, std::move(bytes));
+  }
+  writer.write(output);
+}
+
+// Trained checkpoints split scale between a norm and the next weights arbitrarily; an input
+// channel whose weights are large (and norm scale small) is an outlier column. The function is
+// unchanged, but per-channel int4 suffers unless QuaRot folds the norm and rotates.
+TEST(Quarot, NpuIsImmuneToAnOutlierChannelThatHurtsInt4Channel) {
+  DOCENT_REQUIRE_SHARED("fixtures/models/stories260K.gguf");
+  test::TempDir temp;
+  constexpr int kChannel = 5;
+  constexpr float kFactor = 30.0f;
+  const auto outlier_path = temp.path() / "outlier.gguf";
+  rewrite_as_f32(fixture("stories260K"), outlier_path,
+                 [&](const std::string& name, const std::vector<std::int64_t>& shape, std::vector<float>& values) {
+                   const bool norm = name.ends_with("attn_norm.weight") || name.ends_with("ffn_norm.weight");
+                   const bool reader = name.ends_with("attn_q.weight") || name.ends_with("attn_k.weight") ||
+                                       name.ends_with("attn_v.weight") || name.ends_with("ffn_gate.weight") ||
+                                       name.ends_with("ffn_up.weight");
+                   if (norm) values[kChannel] /= kFactor;
+                   if (reader)
+                     for (std::size_t r = 0; r * static_cast<std::size_t>(shape[0]) < values.size(); ++r)
+                       values[r * static_cast<std::size_t>(shape[0]) + kChannel] *= kFactor;
+                 });
+  const auto original = Model::load(fixture("stories260K"));
+  const std::string text = kStory;
+  EXPECT_LT(compare_models(original, Model::load(outlier_path), text).mean_kl, 1e-6);  // same function
+  std::map<std::string, double> kl;
+  for (const char* type : {"int4-channel", "npu"}) {
+    quantize_model(outlier_path, temp.path() / (std::string(type) + ".gguf"), type);
+    kl[type] = compare_models(original, Model::load(temp.path() / (std::string(type) + ".gguf")), text).mean_kl;
+  }
+  std::printf("outlier channel: mean KL int4-channel %.4f, npu %.4f\n", kl["int4-channel"], kl["npu"]);
+  EXPECT_GT(kl["int4-channel"], 2 * kl["npu"]);
 }
 
 }  // namespace

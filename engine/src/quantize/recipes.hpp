@@ -4,6 +4,10 @@
 //   "npu":          QuaRot rotation (quantize/quarot.hpp), then as "int4-channel";
 //   "npu-float":    QuaRot rotation only, every tensor F32 (the exactness reference).
 // A matrix whose rows are not whole groups of 32 stays F32.
+// Activations: the recipe's "int8/int16 activations in the kernels" is what the Q4_0 tables get
+// already (linear() rounds activations to Q8_0 blocks for Q4_0 weights). INT4_CHANNEL matrices go
+// through linear()'s generic dequantize-to-F32 path and keep F32 activations until a kernel for
+// them exists; rounding them to Q8_0 as well changed stories260K's mean KL by < 0.001 (measured).
 
 #include <cstdint>
 #include <filesystem>
