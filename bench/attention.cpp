@@ -1,0 +1,168 @@
+// Attention cost alone (no matrix products) at the shapes of issue #5:
+//  - decode: one token against a KV cache at context 0 / 1024 / 4096, all 28 layers of a
+//    DeepSeek-R1-Distill-Qwen-1.5B-shaped model (12 query heads, 2 KV heads, head dim 128);
+//  - prefill: 512 tokens from an empty cache, 28 layers;
+//  - encoder: one 256-token passage through 12 layers of bge-small (12 heads, head dim 32).
+// Usage: bench_attention [--threads N] [--scalar]   (--scalar: also time the portable kernel)
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "attention/attention.hpp"
+#include "attention/cached_attention.hpp"
+#include "attention/sequence_attention.hpp"
+#include "kv_cache.hpp"
+#include "model_weights.hpp"
+#include "parallel/thread_pool.hpp"
+
+using namespace docent::engine;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+HyperParameters qwen_1_5b() {
+  HyperParameters p;
+  p.layers = 28;
+  p.hidden = 1536;
+  p.heads = 12;
+  p.kv_heads = 2;
+  p.head_dim = 128;
+  return p;
+}
+
+std::vector<float> random_floats(std::size_t count, std::mt19937& random, float spread = 1.0f) {
+  std::normal_distribution<float> normal(0.0f, spread);
+  std::vector<float> values(count);
+  for (auto& x : values) x = normal(random);
+  return values;
+}
+
+void fill_cache(KvCache& cache, const HyperParameters& p, int positions, std::mt19937& random) {
+  auto rows = random_floats(static_cast<std::size_t>(cache.row_width()) * 2, random);
+  for (int layer = 0; layer < p.layers; ++layer)
+    for (int position = 0; position < positions; ++position) cache.store(layer, position, rows.data(), rows.data() + cache.row_width());
+  cache.set_length(positions);
+}
+
+// Milliseconds per decoded token (store + attention in every layer), median of `repeats`.
+double decode_ms(const HyperParameters& p, int context, CachePrecision precision, int repeats) {
+  std::mt19937 random(1);
+  KvCache cache(p, context + 1, precision);
+  fill_cache(cache, p, context, random);
+  auto query = random_floats(static_cast<std::size_t>(p.heads) * p.head_dim, random, 2.0f);
+  auto kv = random_floats(static_cast<std::size_t>(cache.row_width()) * 2, random);
+  std::vector<float> output(query.size());
+  std::vector<double> times;
+  for (int repeat = 0; repeat < repeats + 2; ++repeat) {
+    auto start = Clock::now();
+    for (int layer = 0; layer < p.layers; ++layer) {
+      cache.store(layer, context, kv.data(), kv.data() + cache.row_width());
+      cached_attention(cache, layer, p.heads, context, 1, query.data(), output.data(), true);
+    }
+    if (repeat >= 2) times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+double prefill_ms(const HyperParameters& p, int tokens, CachePrecision precision, int repeats) {
+  std::mt19937 random(2);
+  KvCache cache(p, tokens, precision);
+  auto queries = random_floats(static_cast<std::size_t>(tokens) * p.heads * p.head_dim, random, 2.0f);
+  auto keys = random_floats(static_cast<std::size_t>(tokens) * cache.row_width(), random);
+  std::vector<float> output(queries.size());
+  std::vector<double> times;
+  for (int repeat = 0; repeat < repeats + 1; ++repeat) {
+    auto start = Clock::now();
+    for (int layer = 0; layer < p.layers; ++layer) {
+      for (int t = 0; t < tokens; ++t) {
+        const float* row = keys.data() + static_cast<std::size_t>(t) * cache.row_width();
+        cache.store(layer, t, row, row);
+      }
+      cached_attention(cache, layer, p.heads, 0, tokens, queries.data(), output.data(), true);
+    }
+    if (repeat >= 1) times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+double encoder_ms(int repeats) {
+  const int layers = 12, heads = 12, head_dim = 32, tokens = 256;
+  std::mt19937 random(3);
+  const std::size_t size = static_cast<std::size_t>(tokens) * heads * head_dim;
+  auto q = random_floats(size, random, 2.0f), k = random_floats(size, random), v = random_floats(size, random);
+  std::vector<float> out(size);
+  std::vector<double> times;
+  for (int repeat = 0; repeat < repeats + 1; ++repeat) {
+    auto start = Clock::now();
+    for (int layer = 0; layer < layers; ++layer) sequence_attention({0}, {tokens}, heads, head_dim, q.data(), k.data(), v.data(), out.data());
+    if (repeat >= 1) times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+// The portable kernel on one layer's worth of decode work, times 28 (single thread).
+double decode_scalar_ms(const HyperParameters& p, int context) {
+  std::mt19937 random(4);
+  KvCache cache(p, context + 1, CachePrecision::f16);
+  fill_cache(cache, p, context + 1, random);
+  auto query = random_floats(static_cast<std::size_t>(p.heads) * p.head_dim, random, 2.0f);
+  std::vector<float> output(query.size());
+  const int group = p.heads / p.kv_heads;
+  auto start = Clock::now();
+  for (int kv_head = 0; kv_head < p.kv_heads; ++kv_head) {
+    attention::QueryRows rows;
+    rows.rows = group;
+    for (int r = 0; r < group; ++r) {
+      rows.queries[r] = query.data() + (kv_head * group + r) * p.head_dim;
+      rows.outputs[r] = output.data() + (kv_head * group + r) * p.head_dim;
+      rows.visible[r] = context + 1;
+    }
+    attention::Settings settings;
+    settings.scale = 0.088f;
+    settings.round_like_reference = true;
+    std::vector<float> scratch(attention::scratch_floats(rows, p.head_dim));
+    attention::attend_scalar(cache.head(0, kv_head), rows, settings, scratch.data());
+  }
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count() * p.layers;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool scalar = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) set_engine_threads(std::stoi(argv[++i]));
+    else if (std::strcmp(argv[i], "--scalar") == 0) scalar = true;
+    else {
+      std::fprintf(stderr, "usage: bench_attention [--threads N] [--scalar]\n");
+      return 2;
+    }
+  }
+  const HyperParameters p = qwen_1_5b();
+  std::printf("attention only, %d threads, kernel: %s\n", engine_threads(),
+              attention::avx512_available() ? "avx512" : "scalar");
+  std::printf("decode (28 layers, 12 q heads / 2 kv heads, dim 128), ms per token:\n");
+  for (CachePrecision precision : {CachePrecision::f16, CachePrecision::f32})
+    for (int context : {0, 1024, 4096}) {
+      const double ms = decode_ms(p, context, precision, context >= 4096 ? 30 : 60);
+      std::printf("  %s cache  context %4d: %7.3f ms/token  (attention alone would allow %7.0f tok/s)\n",
+                  precision == CachePrecision::f16 ? "f16" : "f32", context, ms, 1000.0 / ms);
+    }
+  const double prefill = prefill_ms(p, 512, CachePrecision::f16, 3);
+  std::printf("prefill 512 tokens (28 layers, f16 cache): %.1f ms  (%.0f tok/s attention alone)\n", prefill,
+              512 * 1000.0 / prefill);
+  const double encoder = encoder_ms(20);
+  std::printf("encoder 256-token passage (12 layers, 12 heads, dim 32): %.2f ms  (%.0f passages/s attention alone)\n",
+              encoder, 1000.0 / encoder);
+  if (scalar)
+    for (int context : {1024, 4096})
+      std::printf("portable kernel, 1 thread, decode context %d: %.2f ms/token\n", context, decode_scalar_ms(p, context));
+  return 0;
+}

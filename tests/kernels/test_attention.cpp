@@ -1,0 +1,272 @@
+// The attention kernels (scalar and AVX-512) against a plain reference written from the
+// definition, on random data and edge shapes; and the KV cache's layout round trip.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "attention/attention.hpp"
+#include "attention/cached_attention.hpp"
+#include "kv_cache.hpp"
+#include "model_weights.hpp"
+#include "quant/half.hpp"
+
+using namespace docent::engine;
+using namespace docent::engine::attention;
+
+namespace {
+
+// One head's keys and values, row-major floats (already at the storage precision), plus the
+// same data in the kernel's layout.
+struct Head {
+  int positions = 0, dim = 0;
+  std::int64_t value_stride = 0;
+  Storage storage = Storage::f32;
+  std::vector<float> keys, values;  // [position][dim]
+  std::vector<float> key_blocks32, values32;
+  std::vector<std::uint16_t> key_blocks16, values16;
+
+  HeadView view() const {
+    HeadView v;
+    v.storage = storage;
+    v.head_dim = dim;
+    v.value_stride = value_stride;
+    v.keys = storage == Storage::f16 ? static_cast<const void*>(key_blocks16.data()) : key_blocks32.data();
+    v.values = storage == Storage::f16 ? static_cast<const void*>(values16.data()) : values32.data();
+    return v;
+  }
+};
+
+Head random_head(int positions, int dim, Storage storage, std::int64_t value_stride, std::mt19937& random) {
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  Head head;
+  head.positions = positions;
+  head.dim = dim;
+  head.storage = storage;
+  head.value_stride = value_stride;
+  auto stored = [&](float x) { return storage == Storage::f16 ? round_to_half(x) : x; };
+  head.keys.resize(static_cast<std::size_t>(positions) * dim);
+  head.values.resize(head.keys.size());
+  for (auto& x : head.keys) x = stored(normal(random));
+  for (auto& x : head.values) x = stored(normal(random));
+  const std::size_t blocked = static_cast<std::size_t>(padded_positions(positions)) * dim;
+  // Unused lanes of the last key block hold garbage the kernel must ignore.
+  head.key_blocks32.assign(blocked, 1e30f);
+  head.key_blocks16.assign(blocked, float_to_half(60000.0f));
+  head.values32.assign(static_cast<std::size_t>(positions) * value_stride, NAN);  // gaps between rows: never read
+  head.values16.assign(head.values32.size(), 0x7e00);                            // F16 NaN
+  for (int j = 0; j < positions; ++j)
+    for (int d = 0; d < dim; ++d) {
+      const float key = head.keys[static_cast<std::size_t>(j) * dim + d], value = head.values[static_cast<std::size_t>(j) * dim + d];
+      head.key_blocks32[key_offset(j, d, dim)] = key;
+      head.key_blocks16[key_offset(j, d, dim)] = float_to_half(key);
+      head.values32[static_cast<std::size_t>(j) * value_stride + d] = value;
+      head.values16[static_cast<std::size_t>(j) * value_stride + d] = float_to_half(value);
+    }
+  return head;
+}
+
+// Softmax attention straight from the definition, in double except where the reference
+// engine rounds to F16.
+std::vector<double> reference(const Head& head, const float* query, int visible, float scale, bool round) {
+  std::vector<double> scores(static_cast<std::size_t>(visible));
+  double maximum = -INFINITY;
+  for (int j = 0; j < visible; ++j) {
+    double dot = 0;
+    for (int d = 0; d < head.dim; ++d)
+      dot += static_cast<double>(round ? round_to_half(query[d]) : query[d]) * head.keys[static_cast<std::size_t>(j) * head.dim + d];
+    scores[static_cast<std::size_t>(j)] = dot * scale;
+    maximum = std::max(maximum, scores[static_cast<std::size_t>(j)]);
+  }
+  double sum = 0;
+  for (auto& s : scores) sum += (s = std::exp(s - maximum));
+  std::vector<double> out(static_cast<std::size_t>(head.dim), 0.0);
+  for (int j = 0; j < visible; ++j) {
+    double weight = scores[static_cast<std::size_t>(j)] / sum;
+    if (round) weight = round_to_half(static_cast<float>(weight));
+    for (int d = 0; d < head.dim; ++d) out[static_cast<std::size_t>(d)] += weight * head.values[static_cast<std::size_t>(j) * head.dim + d];
+  }
+  return out;
+}
+
+using Kernel = void (*)(const HeadView&, const QueryRows&, const Settings&, float*);
+
+// Runs `kernel` on `rows` query rows (row r sees visible[r] keys) and returns the worst
+// |kernel - reference|.
+double worst_error(Kernel kernel, const Head& head, const std::vector<int>& visible, bool round, std::mt19937& random) {
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  const int count = static_cast<int>(visible.size());
+  std::vector<float> queries(static_cast<std::size_t>(count) * head.dim), outputs(queries.size(), -7.0f);
+  for (auto& x : queries) x = normal(random);
+  QueryRows rows;
+  rows.rows = count;
+  for (int r = 0; r < count; ++r) {
+    rows.queries[r] = &queries[static_cast<std::size_t>(r) * head.dim];
+    rows.outputs[r] = &outputs[static_cast<std::size_t>(r) * head.dim];
+    rows.visible[r] = visible[static_cast<std::size_t>(r)];
+  }
+  Settings settings;
+  settings.scale = 1.0f / std::sqrt(static_cast<float>(head.dim));
+  settings.round_like_reference = round;
+  std::vector<float> scratch(scratch_floats(rows, head.dim));
+  kernel(head.view(), rows, settings, scratch.data());
+  double worst = 0;
+  for (int r = 0; r < count; ++r) {
+    auto expected = reference(head, rows.queries[r], rows.visible[r], settings.scale, round);
+    for (int d = 0; d < head.dim; ++d)
+      worst = std::max(worst, std::fabs(expected[static_cast<std::size_t>(d)] - rows.outputs[r][d]));
+  }
+  return worst;
+}
+
+std::vector<std::pair<const char*, Kernel>> attention_kernels() {
+  std::vector<std::pair<const char*, Kernel>> list = {{"scalar", attend_scalar}, {"dispatched", attend}};
+  if (avx512_available()) list.push_back({"avx512", attend_avx512});
+  return list;
+}
+
+}  // namespace
+
+TEST(AttentionKernel, MatchesReferenceOverShapes) {
+  std::mt19937 random(5);
+  for (Storage storage : {Storage::f32, Storage::f16})
+    for (int dim : {64, 80, 128, 24})
+      for (int positions : {1, 15, 16, 17, 100, 515}) {
+        Head head = random_head(positions, dim, storage, dim, random);
+        for (int rows : {1, 2, 5, 6, 12})
+          for (bool round : {false, true}) {
+            if (round && storage == Storage::f32) continue;
+            // Causal-like: the rows see the last `rows` prefixes, as consecutive tokens do.
+            std::vector<int> visible;
+            for (int r = 0; r < rows; ++r) visible.push_back(std::max(1, positions - (rows - 1 - r) / 2));
+            // Probabilities rounded to F16 may land one F16 step apart (exp differs in the last
+            // bit); that moves an output by ~5e-4 of a value.
+            const double tolerance = round ? 3e-3 : 2e-5 * std::sqrt(static_cast<double>(positions)) + 1e-5;
+            for (auto [name, kernel] : attention_kernels())
+              EXPECT_LT(worst_error(kernel, head, visible, round, random), tolerance)
+                  << name << " storage " << static_cast<int>(storage) << " dim " << dim << " positions " << positions
+                  << " rows " << rows << " round " << round;
+          }
+      }
+}
+
+TEST(AttentionKernel, StridedValuesAndUnequalRows) {
+  // Values interleaved with other heads' (the encoder's layout), rows seeing very different
+  // lengths, long context.
+  std::mt19937 random(11);
+  for (Storage storage : {Storage::f32, Storage::f16}) {
+    Head head = random_head(4096, 128, storage, 128 * 3, random);
+    for (auto [name, kernel] : attention_kernels()) {
+      EXPECT_LT(worst_error(kernel, head, {4096, 1, 4000, 33, 4096, 2048, 17}, false, random), 2e-3) << name;
+      EXPECT_LT(worst_error(kernel, head, std::vector<int>(12, 4096), false, random), 2e-3) << name;
+    }
+  }
+}
+
+TEST(AttentionKernel, LargeScoresStayFinite) {
+  // Scores in the hundreds: the softmax must subtract the maximum before exponentiating.
+  std::mt19937 random(3);
+  Head head = random_head(64, 64, Storage::f32, 64, random);
+  for (auto& k : head.key_blocks32) k = k < 1e29f ? k * 40.0f : k;
+  for (auto& k : head.keys) k *= 40.0f;
+  for (auto [name, kernel] : attention_kernels()) {
+    double error = worst_error(kernel, head, {64, 10, 1}, false, random);
+    EXPECT_TRUE(std::isfinite(error)) << name;
+    EXPECT_LT(error, 1e-3) << name;
+  }
+}
+
+TEST(KvCacheLayout, StoreLoadAndHeadViewAgree) {
+  HyperParameters p;
+  p.layers = 3;
+  p.kv_heads = 2;
+  p.head_dim = 80;
+  std::mt19937 random(2);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (CachePrecision precision : {CachePrecision::f32, CachePrecision::f16}) {
+    KvCache cache(p, 37, precision);
+    EXPECT_EQ(cache.bytes(), 37 * KvCache::bytes_per_token(p, precision));
+    const int width = cache.row_width();
+    std::vector<float> keys(static_cast<std::size_t>(3 * 37 * width)), values(keys.size());
+    for (auto& x : keys) x = normal(random);
+    for (auto& x : values) x = normal(random);
+    auto at = [&](int layer, int position) { return static_cast<std::size_t>((layer * 37 + position) * width); };
+    for (int layer = 0; layer < 3; ++layer)
+      for (int position = 0; position < 37; ++position) cache.store(layer, position, &keys[at(layer, position)], &values[at(layer, position)]);
+    auto stored = [&](float x) { return precision == CachePrecision::f16 ? round_to_half(x) : x; };
+    std::vector<float> row(static_cast<std::size_t>(width));
+    for (int layer = 0; layer < 3; ++layer)
+      for (int position = 0; position < 37; ++position) {
+        cache.load_key(layer, position, row.data());
+        for (int i = 0; i < width; ++i) ASSERT_EQ(row[static_cast<std::size_t>(i)], stored(keys[at(layer, position) + i]));
+        cache.load_value(layer, position, row.data());
+        for (int i = 0; i < width; ++i) ASSERT_EQ(row[static_cast<std::size_t>(i)], stored(values[at(layer, position) + i]));
+        for (int h = 0; h < 2; ++h) {
+          HeadView view = cache.head(layer, h);
+          for (int d = 0; d < 80; ++d) {
+            const std::size_t k = key_offset(position, d, 80), v = static_cast<std::size_t>(position) * view.value_stride + d;
+            const float key = precision == CachePrecision::f16 ? half_to_float(static_cast<const std::uint16_t*>(view.keys)[k])
+                                                               : static_cast<const float*>(view.keys)[k];
+            const float value = precision == CachePrecision::f16 ? half_to_float(static_cast<const std::uint16_t*>(view.values)[v])
+                                                                 : static_cast<const float*>(view.values)[v];
+            ASSERT_EQ(key, stored(keys[at(layer, position) + h * 80 + d]));
+            ASSERT_EQ(value, stored(values[at(layer, position) + h * 80 + d]));
+          }
+        }
+      }
+  }
+}
+
+TEST(CachedAttention, GroupedHeadsCausalOverTheCache) {
+  // Whole-layer attention (tiles of query rows spread over the pool) against the reference,
+  // for GQA groups of 1, 2 and 6, decode (1 new token) and prefill (many), both precisions.
+  struct Shape { int heads, kv_heads, head_dim; };
+  std::mt19937 random(21);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (Shape shape : {Shape{4, 4, 64}, Shape{4, 2, 80}, Shape{12, 2, 128}})
+    for (CachePrecision precision : {CachePrecision::f32, CachePrecision::f16})
+      for (auto [first, count] : {std::pair{0, 1}, std::pair{40, 1}, std::pair{0, 45}, std::pair{9, 30}}) {
+        HyperParameters p;
+        p.layers = 2;
+        p.heads = shape.heads;
+        p.kv_heads = shape.kv_heads;
+        p.head_dim = shape.head_dim;
+        KvCache cache(p, first + count, precision);
+        const int width = cache.row_width(), query_width = p.heads * p.head_dim;
+        std::vector<float> row(static_cast<std::size_t>(width) * 2);
+        for (int position = 0; position < first + count; ++position) {
+          for (auto& x : row) x = normal(random);
+          cache.store(1, position, row.data(), row.data() + width);
+        }
+        std::vector<float> queries(static_cast<std::size_t>(count) * query_width), output(queries.size(), -7.0f);
+        for (auto& x : queries) x = 2.0f * normal(random);
+        const bool round = precision == CachePrecision::f16;
+        cached_attention(cache, 1, p.heads, first, count, queries.data(), output.data(), true);
+        // The reference reads the cache back row by row.
+        const int group = p.heads / p.kv_heads;
+        double worst = 0;
+        for (int h = 0; h < p.heads; ++h) {
+          Head head;
+          head.dim = p.head_dim;
+          head.positions = first + count;
+          std::vector<float> key(static_cast<std::size_t>(width)), value(key.size());
+          for (int position = 0; position < head.positions; ++position) {
+            cache.load_key(1, position, key.data());
+            cache.load_value(1, position, value.data());
+            const int offset = (h / group) * p.head_dim;
+            head.keys.insert(head.keys.end(), key.begin() + offset, key.begin() + offset + p.head_dim);
+            head.values.insert(head.values.end(), value.begin() + offset, value.begin() + offset + p.head_dim);
+          }
+          for (int t = 0; t < count; ++t) {
+            const float* query = &queries[static_cast<std::size_t>(t * query_width + h * p.head_dim)];
+            auto expected = reference(head, query, first + t + 1, 1.0f / std::sqrt(static_cast<float>(p.head_dim)), round);
+            for (int d = 0; d < p.head_dim; ++d)
+              worst = std::max(worst, std::fabs(expected[static_cast<std::size_t>(d)] -
+                                                output[static_cast<std::size_t>(t * query_width + h * p.head_dim + d)]));
+          }
+        }
+        EXPECT_LT(worst, round ? 3e-3 : 1e-4) << shape.heads << "/" << shape.kv_heads << " dim " << shape.head_dim
+                                              << " first " << first << " count " << count;
+      }
+}
