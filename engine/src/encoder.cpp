@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "attention/sequence_attention.hpp"
+#include "ops/row_ops.hpp"
 #include "quant/dequantize.hpp"
 #include "quant/half.hpp"
 
@@ -48,21 +50,7 @@ float gelu(float x, GeluVariant variant) {
 void layer_norm(float* rows, std::int64_t count, std::int64_t width, const TensorView& weight, const TensorView& bias,
                 double epsilon) {
   std::vector<float> scale = decode_vector(weight), shift = decode_vector(bias);
-  for (std::int64_t r = 0; r < count; ++r) {
-    float* x = rows + r * width;
-    double sum = 0;
-    for (std::int64_t i = 0; i < width; ++i) sum += x[i];
-    const float mean = static_cast<float>(sum / static_cast<double>(width));
-    double squares = 0;
-    for (std::int64_t i = 0; i < width; ++i) {
-      x[i] -= mean;
-      squares += static_cast<double>(x[i] * x[i]);
-    }
-    const float variance = static_cast<float>(squares / static_cast<double>(width));
-    const float inverse = 1.0f / std::sqrt(variance + static_cast<float>(epsilon));
-    for (std::int64_t i = 0; i < width; ++i)
-      x[i] = x[i] * inverse * scale[static_cast<std::size_t>(i)] + shift[static_cast<std::size_t>(i)];
-  }
+  ops::layer_norm(rows, count, width, scale.data(), shift.data(), static_cast<float>(epsilon));
 }
 
 Encoder::Encoder(std::shared_ptr<const GgufFile> file, EncoderOptions options)
@@ -110,52 +98,26 @@ std::vector<std::vector<float>> Encoder::embed(const std::vector<std::vector<std
   layer_norm(x.data(), total, hidden, w.get(TensorRole::embedding_norm), w.get(TensorRole::embedding_norm_bias),
              p.norm_epsilon);
 
-  const float scale = 1.0f / std::sqrt(static_cast<float>(p.head_dim));
-  std::vector<float> scores;
+  std::vector<std::int64_t> lengths;
+  for (const auto& sequence : sequences) lengths.push_back(static_cast<std::int64_t>(sequence.size()));
   for (int layer = 0; layer < p.layers; ++layer) {
     auto get = [&](TensorRole role) -> const TensorView& { return w.get(role, layer); };
     linear(get(TensorRole::attention_query), &get(TensorRole::attention_query_bias), x.data(), total, q.data(), options_.rounding);
     linear(get(TensorRole::attention_key), &get(TensorRole::attention_key_bias), x.data(), total, k.data(), options_.rounding);
     linear(get(TensorRole::attention_value), &get(TensorRole::attention_value_bias), x.data(), total, v.data(), options_.rounding);
-    for (std::size_t s = 0; s < sequences.size(); ++s) {
-      const std::int64_t start = starts[s], length = static_cast<std::int64_t>(sequences[s].size());
-      scores.resize(static_cast<std::size_t>(length));
-      for (std::int64_t t = 0; t < length; ++t) {
-        for (int h = 0; h < p.heads; ++h) {
-          const float* query = &q[static_cast<std::size_t>((start + t) * query_width + h * p.head_dim)];
-          float maximum = -INFINITY;
-          for (std::int64_t j = 0; j < length; ++j) {
-            const float* key = &k[static_cast<std::size_t>((start + j) * query_width + h * p.head_dim)];
-            float dot = 0;
-            for (int i = 0; i < p.head_dim; ++i) dot += query[i] * key[i];
-            scores[static_cast<std::size_t>(j)] = dot * scale;
-            maximum = std::max(maximum, scores[static_cast<std::size_t>(j)]);
-          }
-          double sum = 0;
-          for (auto& score : scores) {
-            score = std::exp(score - maximum);
-            sum += score;
-          }
-          const float inverse = static_cast<float>(1.0 / sum);
-          float* out = &attended[static_cast<std::size_t>((start + t) * query_width + h * p.head_dim)];
-          std::fill(out, out + p.head_dim, 0.0f);
-          for (std::int64_t j = 0; j < length; ++j) {
-            const float weight = scores[static_cast<std::size_t>(j)] * inverse;
-            const float* value = &v[static_cast<std::size_t>((start + j) * query_width + h * p.head_dim)];
-            for (int i = 0; i < p.head_dim; ++i) out[i] += weight * value[i];
-          }
-        }
-      }
-    }
+    sequence_attention(starts, lengths, p.heads, p.head_dim, q.data(), k.data(), v.data(), attended.data());
     linear(get(TensorRole::attention_output), &get(TensorRole::attention_output_bias), attended.data(), total,
            projected.data(), options_.rounding);
-    for (std::size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
+    ops::add(x.data(), projected.data(), static_cast<std::int64_t>(x.size()));
     layer_norm(x.data(), total, hidden, get(TensorRole::attention_output_norm), get(TensorRole::attention_output_norm_bias),
                p.norm_epsilon);
     linear(get(TensorRole::ffn_up), &get(TensorRole::ffn_up_bias), x.data(), total, up.data(), options_.rounding);
-    for (float& value : up) value = gelu(value, options_.gelu);
+    if (options_.gelu == GeluVariant::tanh_half_table)
+      ops::gelu_half_table(up.data(), static_cast<std::int64_t>(up.size()));
+    else
+      for (float& value : up) value = gelu(value, options_.gelu);
     linear(get(TensorRole::ffn_down), &get(TensorRole::ffn_down_bias), up.data(), total, projected.data(), options_.rounding);
-    for (std::size_t i = 0; i < x.size(); ++i) x[i] += projected[i];
+    ops::add(x.data(), projected.data(), static_cast<std::int64_t>(x.size()));
     layer_norm(x.data(), total, hidden, get(TensorRole::layer_output_norm), get(TensorRole::layer_output_norm_bias),
                p.norm_epsilon);
   }

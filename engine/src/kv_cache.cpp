@@ -9,10 +9,11 @@
 namespace docent::engine {
 
 KvCache::KvCache(const HyperParameters& parameters, int capacity, CachePrecision precision)
-    : layers_(parameters.layers), capacity_(capacity), width_(parameters.kv_heads * parameters.head_dim),
-      precision_(precision) {
+    : layers_(parameters.layers), capacity_(capacity), kv_heads_(parameters.kv_heads), head_dim_(parameters.head_dim),
+      padded_capacity_(attention::padded_positions(capacity)), precision_(precision) {
   if (capacity <= 0) throw ModelError("context length must be positive");
-  std::size_t total = static_cast<std::size_t>(layers_) * static_cast<std::size_t>(capacity_) * width_;
+  std::size_t total = static_cast<std::size_t>(layers_) * static_cast<std::size_t>(kv_heads_) *
+                      static_cast<std::size_t>(padded_capacity_) * static_cast<std::size_t>(head_dim_);
   if (precision_ == CachePrecision::f32) {
     keys32_.resize(total);
     values32_.resize(total);
@@ -27,43 +28,71 @@ std::int64_t KvCache::bytes_per_token(const HyperParameters& p, CachePrecision p
 }
 
 std::int64_t KvCache::bytes() const {
-  return static_cast<std::int64_t>(capacity_) * 2LL * layers_ * width_ * (precision_ == CachePrecision::f32 ? 4 : 2);
+  return static_cast<std::int64_t>(capacity_) * 2LL * layers_ * kv_heads_ * head_dim_ *
+         (precision_ == CachePrecision::f32 ? 4 : 2);
 }
 
-std::size_t KvCache::offset(int layer, int position) const {
-  assert(layer >= 0 && layer < layers_ && position >= 0 && position < capacity_);
-  return (static_cast<std::size_t>(layer) * capacity_ + position) * width_;
+std::size_t KvCache::head_start(int layer, int kv_head) const {
+  assert(layer >= 0 && layer < layers_ && kv_head >= 0 && kv_head < kv_heads_);
+  return (static_cast<std::size_t>(layer) * static_cast<std::size_t>(kv_heads_) + static_cast<std::size_t>(kv_head)) *
+         static_cast<std::size_t>(padded_capacity_) * static_cast<std::size_t>(head_dim_);
 }
 
 void KvCache::store(int layer, int position, const float* key, const float* value) {
-  std::size_t at = offset(layer, position);
-  if (precision_ == CachePrecision::f32) {
-    std::memcpy(&keys32_[at], key, sizeof(float) * width_);
-    std::memcpy(&values32_[at], value, sizeof(float) * width_);
-    return;
-  }
-  for (int i = 0; i < width_; ++i) {
-    keys16_[at + i] = float_to_half(key[i]);
-    values16_[at + i] = float_to_half(value[i]);
+  assert(position >= 0 && position < capacity_);
+  for (int h = 0; h < kv_heads_; ++h) {
+    const std::size_t start = head_start(layer, h);
+    const std::size_t value_at = start + static_cast<std::size_t>(position) * static_cast<std::size_t>(head_dim_);
+    const float* key_row = key + static_cast<std::ptrdiff_t>(h) * head_dim_;
+    const float* value_row = value + static_cast<std::ptrdiff_t>(h) * head_dim_;
+    if (precision_ == CachePrecision::f32) {
+      for (int d = 0; d < head_dim_; ++d) keys32_[start + attention::key_offset(position, d, head_dim_)] = key_row[d];
+      std::memcpy(&values32_[value_at], value_row, sizeof(float) * static_cast<std::size_t>(head_dim_));
+    } else {
+      for (int d = 0; d < head_dim_; ++d) {
+        keys16_[start + attention::key_offset(position, d, head_dim_)] = float_to_half(key_row[d]);
+        values16_[value_at + static_cast<std::size_t>(d)] = float_to_half(value_row[d]);
+      }
+    }
   }
 }
 
 void KvCache::load_key(int layer, int position, float* out) const {
-  std::size_t at = offset(layer, position);
-  if (precision_ == CachePrecision::f32) {
-    std::memcpy(out, &keys32_[at], sizeof(float) * width_);
-  } else {
-    for (int i = 0; i < width_; ++i) out[i] = half_to_float(keys16_[at + i]);
+  assert(position >= 0 && position < capacity_);
+  for (int h = 0; h < kv_heads_; ++h) {
+    const std::size_t start = head_start(layer, h);
+    for (int d = 0; d < head_dim_; ++d) {
+      const std::size_t at = start + attention::key_offset(position, d, head_dim_);
+      out[h * head_dim_ + d] = precision_ == CachePrecision::f32 ? keys32_[at] : half_to_float(keys16_[at]);
+    }
   }
 }
 
 void KvCache::load_value(int layer, int position, float* out) const {
-  std::size_t at = offset(layer, position);
-  if (precision_ == CachePrecision::f32) {
-    std::memcpy(out, &values32_[at], sizeof(float) * width_);
-  } else {
-    for (int i = 0; i < width_; ++i) out[i] = half_to_float(values16_[at + i]);
+  assert(position >= 0 && position < capacity_);
+  for (int h = 0; h < kv_heads_; ++h) {
+    const std::size_t at = head_start(layer, h) + static_cast<std::size_t>(position) * static_cast<std::size_t>(head_dim_);
+    for (int d = 0; d < head_dim_; ++d)
+      out[h * head_dim_ + d] = precision_ == CachePrecision::f32 ? values32_[at + static_cast<std::size_t>(d)]
+                                                                  : half_to_float(values16_[at + static_cast<std::size_t>(d)]);
   }
+}
+
+attention::HeadView KvCache::head(int layer, int kv_head) const {
+  const std::size_t start = head_start(layer, kv_head);
+  attention::HeadView view;
+  view.head_dim = head_dim_;
+  view.value_stride = head_dim_;
+  if (precision_ == CachePrecision::f32) {
+    view.storage = attention::Storage::f32;
+    view.keys = keys32_.data() + start;
+    view.values = values32_.data() + start;
+  } else {
+    view.storage = attention::Storage::f16;
+    view.keys = keys16_.data() + start;
+    view.values = values16_.data() + start;
+  }
+  return view;
 }
 
 void KvCache::set_length(int length) {

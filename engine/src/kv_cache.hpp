@@ -1,9 +1,16 @@
 #pragma once
 // Keys and values of every processed position, per layer, with a fixed capacity chosen up
 // front (the context budget). Exceeding it is a ModelError, never a reallocation mid-answer.
+//
+// Layout: [layer][kv head] each owns a contiguous stretch, so attention for one head streams
+// through memory. Within it, keys are in blocks of attention::kKeyBlock positions laid out
+// [head_dim][block position] (see attention/attention.hpp) and values are one row of head_dim
+// per position.
 
 #include <cstdint>
 #include <vector>
+
+#include "attention/attention.hpp"
 
 namespace docent::engine {
 
@@ -19,24 +26,29 @@ class KvCache {
 
   int capacity() const { return capacity_; }
   int length() const { return length_; }
-  int row_width() const { return width_; }
+  int row_width() const { return kv_heads_ * head_dim_; }
+  int kv_heads() const { return kv_heads_; }
+  int head_dim() const { return head_dim_; }
   CachePrecision precision() const { return precision_; }
   std::int64_t bytes() const;
   static std::int64_t bytes_per_token(const HyperParameters& parameters, CachePrecision precision);
 
-  // Stores one position's key and value rows (row_width floats each) for `layer`.
+  // Stores one position's key and value rows (row_width floats each, heads side by side) for `layer`.
   void store(int layer, int position, const float* key, const float* value);
   // Copies a stored row back into floats.
   void load_key(int layer, int position, float* out) const;
   void load_value(int layer, int position, float* out) const;
+  // One head's keys and values in place, for attention.
+  attention::HeadView head(int layer, int kv_head) const;
 
   void set_length(int length);  // after a forward pass appended positions
   void clear() { length_ = 0; }
   void truncate(int length);    // forget positions >= length (e.g. reuse a shared prefix)
 
  private:
-  std::size_t offset(int layer, int position) const;
-  int layers_, capacity_, width_;
+  std::size_t head_start(int layer, int kv_head) const;
+  int layers_, capacity_, kv_heads_, head_dim_;
+  int padded_capacity_;  // whole key blocks
   CachePrecision precision_;
   int length_ = 0;
   std::vector<float> keys32_, values32_;

@@ -41,9 +41,12 @@ class Transformer {
                int window) const;
 
  private:
-  void attention(int layer, int first_position, int count, const float* queries, KvCache& cache,
+  void attention(int layer, int first_position, int count, const float* queries, const KvCache& cache,
                  float* output) const;
   ModelWeights weights_;
+  // Norm weights decoded to floats once, not on every call.
+  std::vector<std::vector<float>> attention_norms_, ffn_norms_;
+  std::vector<float> output_norm_;
   DecoderOptions options_;
   RopeStyle rope_style_;
   std::int64_t ffn_down_hadamard_block_ = 0;  // online rotation of a QuaRot model (0: none)
@@ -54,5 +57,11 @@ void rms_norm(float* rows, std::int64_t count, std::int64_t width, const TensorV
 // Rotates the first `rope_dimensions` of each head of one row at `position`.
 void apply_rope(float* row, int heads, int head_dim, int rope_dimensions, RopeStyle style, int position,
                 double theta_base);
+// The cosines and sines apply_rope uses at `position` (rope_dimensions / 2 of each), computed
+// once per token and shared by every layer.
+void rope_angles(int rope_dimensions, int position, double theta_base, float* cosines, float* sines);
+// apply_rope with angles from rope_angles().
+void apply_rope(float* row, int heads, int head_dim, int rope_dimensions, RopeStyle style, const float* cosines,
+                const float* sines);
 
 }  // namespace docent::engine
