@@ -12,7 +12,7 @@ BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
 SHARED=$(realpath "${DOCENT_SHARED:-../shared}")
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(fuzz_gguf fuzz_safetensors fuzz_pdf fuzz_tokenizer_bert_uncased fuzz_tokenizer_gpt2 fuzz_tokenizer_llama_spm fuzz_tokenizer_qwen2)
+  TARGETS=(fuzz_gguf fuzz_safetensors fuzz_pdf fuzz_tokenizer_bert_uncased fuzz_tokenizer_gpt2 fuzz_tokenizer_llama_spm fuzz_tokenizer_qwen2 fuzz_onnx)
 fi
 command -v clang++-14 >/dev/null || { echo "fuzz.sh: clang++-14 is needed (apt install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
 [ -d "$SHARED/fixtures" ] || { echo "fuzz.sh: $SHARED/fixtures missing (seeds and tokenizers come from it)" >&2; exit 1; }
@@ -23,7 +23,7 @@ if [ ! -f "$BUILD/build.ninja" ]; then
     -DCMAKE_C_FLAGS_DEBUG="$flags" -DCMAKE_CXX_FLAGS_DEBUG="$flags" \
     -DDOCENT_FUZZ=ON -DDOCENT_BUILD_BENCH=OFF -DDOCENT_SHARED_DIR="$SHARED"
 fi
-nice cmake --build "$BUILD" --target "${TARGETS[@]}" -j1
+[ -n "${FUZZ_SKIP_BUILD:-}" ] || nice cmake --build "$BUILD" --target "${TARGETS[@]}" -j1  # FUZZ_SKIP_BUILD=1: run as built
 
 seed() {  # seed <target> <dir>: copies the fixtures that suit the target
   local dir=$2
@@ -51,6 +51,10 @@ PY
     fuzz_pdf)
       cp samples/*.pdf "$dir"/
       find "$SHARED"/data/pdfs -name '*.pdf' -size -100k -exec cp {} "$dir"/ \; 2>/dev/null || true ;;
+    fuzz_onnx)  # our exporter's output for stories260K, inline and with external data
+      : >"$dir.empty"
+      DOCENT_FUZZ_ONNX_SEEDS="$dir" "$BUILD/tests/fuzz/fuzz_onnx" -runs=1 "$dir.empty" >/dev/null 2>&1 || true
+      rm -f "$dir.empty" ;;
     fuzz_tokenizer_*)
       cp "$SHARED"/fixtures/tokenizer-tests/*.inp "$dir"/ 2>/dev/null || true
       cp samples/notes/*.md samples/questions.tsv "$dir"/
@@ -74,6 +78,7 @@ for target in "${TARGETS[@]}"; do
   max_len=4096
   [ "$target" = fuzz_gguf ] && max_len=1300000
   [ "$target" = fuzz_pdf ] && max_len=200000
+  [ "$target" = fuzz_onnx ] && max_len=1300000
   echo "== $target for ${SECONDS_EACH}s"
   "$binary" -max_total_time="$SECONDS_EACH" -max_len=$max_len -timeout=30 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$findings/" "$corpus" "$seeds" >"$BUILD/$target.log" 2>&1 || true
