@@ -3,6 +3,8 @@
 #include <Eigen/Core>
 #include <algorithm>
 
+#include "kernels/kernels.hpp"
+#include "parallel/thread_pool.hpp"
 #include "quant/dequantize.hpp"
 #include "quant/half.hpp"
 #include "quant/quantize.hpp"
@@ -35,10 +37,31 @@ void round_activations(TensorType weight_type, float* values, std::int64_t count
   }
 }
 
+namespace {
+
+void add_bias(const TensorView* bias, std::int64_t tokens, std::int64_t out, float* output) {
+  if (bias == nullptr || bias->empty()) return;
+  std::vector<float> values(static_cast<std::size_t>(out));
+  dequantize_row(bias->type, bias->data, values.data(), out);
+  for (std::int64_t t = 0; t < tokens; ++t)
+    for (std::int64_t o = 0; o < out; ++o) output[t * out + o] += values[static_cast<std::size_t>(o)];
+}
+
+}  // namespace
+
 void linear(const TensorView& weight, const TensorView* bias, const float* input, std::int64_t tokens,
             float* output, ActivationRounding rounding) {
-  using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const std::int64_t in = weight.row_length(), out = weight.row_count();
+  // The integer kernels quantize activations exactly as like_reference rounds them, so they
+  // serve that mode; `none` (full F32 activations) keeps the float path below.
+  if (weight.packed != nullptr && rounding == ActivationRounding::like_reference) {
+    if (const kernels::KernelSet* set = kernels::active_kernel_set()) {
+      kernels::packed_linear(*weight.packed, input, tokens, output, *set);
+      add_bias(bias, tokens, out, output);
+      return;
+    }
+  }
+  using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   Eigen::Map<const Matrix> source(input, tokens, in);
   Matrix rounded;
   const float* activations = input;
@@ -49,23 +72,26 @@ void linear(const TensorView& weight, const TensorView* bias, const float* input
   }
   Eigen::Map<const Matrix> x(activations, tokens, in);
   Eigen::Map<Matrix> y(output, tokens, out);
-  Matrix panel(std::min(kPanelRows, out), in);
-  for (std::int64_t first = 0; first < out; first += kPanelRows) {
-    std::int64_t rows = std::min(kPanelRows, out - first);
-    if (weight.type == TensorType::f32) {
-      Eigen::Map<const Matrix> direct(reinterpret_cast<const float*>(weight.row(first)), rows, in);
-      y.middleCols(first, rows).noalias() = x * direct.transpose();
-      continue;
+  // Panels of output rows are independent: spread them over the pool, each thread with its own
+  // dequantization buffer.
+  const std::int64_t panels = (out + kPanelRows - 1) / kPanelRows;
+  ThreadPool::shared().parallel_for(panels, 1, [&](std::int64_t first_panel, std::int64_t end_panel) {
+    Matrix panel;
+    if (weight.type != TensorType::f32) panel.resize(std::min(kPanelRows, out), in);
+    for (std::int64_t p = first_panel; p < end_panel; ++p) {
+      const std::int64_t first = p * kPanelRows, rows = std::min(kPanelRows, out - first);
+      Matrix result(tokens, rows);
+      if (weight.type == TensorType::f32) {
+        Eigen::Map<const Matrix> direct(reinterpret_cast<const float*>(weight.row(first)), rows, in);
+        result.noalias() = x * direct.transpose();
+      } else {
+        for (std::int64_t r = 0; r < rows; ++r) dequantize_row(weight.type, weight.row(first + r), panel.data() + r * in, in);
+        result.noalias() = x * panel.topRows(rows).transpose();
+      }
+      y.middleCols(first, rows) = result;
     }
-    for (std::int64_t r = 0; r < rows; ++r) dequantize_row(weight.type, weight.row(first + r), panel.data() + r * in, in);
-    y.middleCols(first, rows).noalias() = x * panel.topRows(rows).transpose();
-  }
-  if (bias != nullptr && !bias->empty()) {
-    std::vector<float> values(static_cast<std::size_t>(out));
-    dequantize_row(bias->type, bias->data, values.data(), out);
-    for (std::int64_t t = 0; t < tokens; ++t)
-      for (std::int64_t o = 0; o < out; ++o) output[t * out + o] += values[static_cast<std::size_t>(o)];
-  }
+  });
+  add_bias(bias, tokens, out, output);
 }
 
 void embedding_row(const TensorView& table, std::int64_t index, float* out) {

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "kernels/kernels.hpp"
+
 namespace docent::engine {
 
 namespace {
@@ -124,6 +126,25 @@ ModelWeights::ModelWeights(std::shared_ptr<const GgufFile> file, const Architect
     parameters_.max_positions = static_cast<int>(std::min<std::int64_t>(positions.shape[1], 1 << 24));
   if (const TensorView& types = get(TensorRole::token_type_embedding); !types.empty())
     parameters_.token_types = static_cast<int>(std::min<std::int64_t>(types.shape[1], 1 << 16));
+  pack_matrices();
+}
+
+void ModelWeights::pack_matrices() {
+  if (kernels::active_kernel_set() == nullptr) return;
+  const bool tied_output = spec_->kind == ModelKind::decoder && !has(TensorRole::output);
+  for (auto& [key, view] : views_) {
+    const auto role = static_cast<TensorRole>(key.first);
+    const bool table = role == TensorRole::token_embedding || role == TensorRole::position_embedding ||
+                       role == TensorRole::token_type_embedding;
+    // A table is only multiplied when it doubles as the output head (tied embeddings).
+    if (view.dimensions != 2 || !kernels::packable(view.type) || (table && !(tied_output && role == TensorRole::token_embedding)))
+      continue;
+    packed_.push_back(std::make_unique<kernels::PackedMatrix>(view));
+    view.packed = packed_.back().get();
+    // Weights are now held once, repacked; the mapped copy leaves resident memory. A tied
+    // embedding table stays: its rows are still looked up.
+    if (!table) file_->release_pages(view.data, view.strides[1] * static_cast<std::size_t>(view.row_count()));
+  }
 }
 
 const TensorView& ModelWeights::get(TensorRole role, int layer) const {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "architectures/architecture.hpp"
+#include "kernels/packed_matrix.hpp"
 #include "gguf/gguf_reader.hpp"
 #include "tensor.hpp"
 
@@ -49,7 +50,10 @@ class ModelWeights {
   std::shared_ptr<const GgufFile> file_;
   const ArchitectureSpec* spec_;
   HyperParameters parameters_;
+  void pack_matrices();
+
   std::map<std::pair<int, int>, TensorView> views_;  // (role, layer or -1)
+  std::vector<std::unique_ptr<kernels::PackedMatrix>> packed_;
   TensorView absent_;
 };
 

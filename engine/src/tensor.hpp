@@ -12,6 +12,10 @@
 
 namespace docent::engine {
 
+namespace kernels {
+class PackedMatrix;
+}
+
 struct TensorView {
   const std::uint8_t* data = nullptr;
   TensorType type = TensorType::f32;
@@ -19,6 +23,9 @@ struct TensorView {
   std::array<std::int64_t, 4> shape{1, 1, 1, 1};  // ne[0] fastest-varying
   std::array<std::size_t, 4> strides{0, 0, 0, 0};  // bytes between consecutive rows of each dim
   std::string name;
+  // The same matrix repacked for the SIMD kernels, when the owner made one (ModelWeights does
+  // at load); linear() uses it instead of `data`.
+  const kernels::PackedMatrix* packed = nullptr;
 
   bool empty() const { return data == nullptr; }
   std::int64_t row_length() const { return shape[0]; }

@@ -281,6 +281,17 @@ void GgufFile::Impl::parse(std::span<const std::uint8_t> bytes) {
 }
 
 GgufFile::GgufFile(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+void GgufFile::release_pages(const void* data, std::size_t bytes) const {
+  if (impl_->mapping.address == nullptr || impl_->mapping.address == MAP_FAILED) return;
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(data), end = begin + bytes;
+  const auto base = reinterpret_cast<std::uintptr_t>(impl_->mapping.address);
+  if (begin < base || end > base + impl_->mapping.size) return;
+  // Whole pages inside the range only: neighbouring tensors keep theirs.
+  const std::uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
 GgufFile::~GgufFile() = default;
 
 std::shared_ptr<const GgufFile> GgufFile::open(const std::filesystem::path& path) {

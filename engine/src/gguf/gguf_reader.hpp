@@ -72,6 +72,11 @@ class GgufFile {
   const std::vector<GgufTensorInfo>& tensors() const;
   const GgufTensorInfo* find_tensor(std::string_view name) const;
 
+  // Tells the kernel that these mapped bytes (a tensor copied elsewhere, e.g. repacked) are
+  // not needed now, so they stop counting towards resident memory. Reading them later still
+  // works (the pages come back from the file). No effect on an in-memory image.
+  void release_pages(const void* data, std::size_t bytes) const;
+
   struct Impl;
   explicit GgufFile(std::unique_ptr<Impl> impl);
 

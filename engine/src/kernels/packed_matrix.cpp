@@ -1,10 +1,12 @@
 #include "kernels/packed_matrix.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
 #include "quant/blocks.hpp"
+#include "parallel/thread_pool.hpp"
 #include "quant/dequantize.hpp"
 
 namespace docent::engine::kernels {
@@ -160,15 +162,19 @@ PackedMatrix::PackedMatrix(const TensorView& weight)
   if (memory == nullptr) throw std::bad_alloc();
   storage_.reset(static_cast<std::uint8_t*>(memory));
   std::memset(memory, 0, total);
-  DecodedBlock decoded;
-  for (std::int64_t row = 0; row < rows_; ++row) {
-    const auto* source = static_cast<const std::uint8_t*>(weight.row(row));
-    std::uint8_t* group_start = storage_.get() + static_cast<std::size_t>(row / kGroupRows) * group_bytes_;
-    for (std::int64_t b = 0; b < blocks_per_row_; ++b) {
-      decode_block(type_, source + static_cast<std::size_t>(b) * traits->block_bytes, decoded);
-      pack_row_block(type_, decoded, static_cast<int>(row % kGroupRows), group_start + static_cast<std::size_t>(b) * block_bytes);
+  // Repacking a billion-parameter model is a second or so of work: spread it over the pool.
+  ThreadPool::shared().parallel_for(groups(), 4, [&](std::int64_t first_group, std::int64_t end_group) {
+    DecodedBlock decoded;
+    const std::int64_t end_row = std::min(rows_, end_group * kGroupRows);
+    for (std::int64_t row = first_group * kGroupRows; row < end_row; ++row) {
+      const auto* source = static_cast<const std::uint8_t*>(weight.row(row));
+      std::uint8_t* group_start = storage_.get() + static_cast<std::size_t>(row / kGroupRows) * group_bytes_;
+      for (std::int64_t b = 0; b < blocks_per_row_; ++b) {
+        decode_block(type_, source + static_cast<std::size_t>(b) * traits->block_bytes, decoded);
+        pack_row_block(type_, decoded, static_cast<int>(row % kGroupRows), group_start + static_cast<std::size_t>(b) * block_bytes);
+      }
     }
-  }
+  });
 }
 
 }  // namespace docent::engine::kernels
