@@ -13,6 +13,8 @@ namespace docent::engine {
 
 namespace {
 
+constexpr int kFirstWordId = 104;  // after [PAD], [unused0..98], [UNK], [CLS], [SEP], [MASK]
+
 std::vector<std::uint8_t> encode_rows(const std::vector<float>& values, std::int64_t row_length, TensorType type) {
   const std::int64_t rows = static_cast<std::int64_t>(values.size()) / row_length;
   auto bytes_per_row = row_bytes(type, row_length);
@@ -40,60 +42,217 @@ std::vector<std::uint8_t> encode_rows(const std::vector<float>& values, std::int
   return out;
 }
 
+// The printable stand-in of every byte in byte-level BPE vocabularies: printable Latin-1 bytes
+// stand for themselves, the others (controls, space, DEL, NBSP, soft hyphen) take the code points
+// from U+0100 on, in byte order.
+std::vector<std::string> byte_level_pieces() {
+  std::vector<std::string> pieces;
+  int next_substitute = 256;
+  for (int byte = 0; byte < 256; ++byte) {
+    const bool printable = (byte >= 33 && byte <= 126) || (byte >= 161 && byte <= 172) || byte >= 174;
+    const int code_point = printable ? byte : next_substitute++;
+    std::string utf8;
+    if (code_point < 0x80) {
+      utf8 += static_cast<char>(code_point);
+    } else {
+      utf8 += static_cast<char>(0xC0 | (code_point >> 6));
+      utf8 += static_cast<char>(0x80 | (code_point & 0x3F));
+    }
+    pieces.push_back(std::move(utf8));
+  }
+  return pieces;
+}
+
+class RandomWriter {
+ public:
+  explicit RandomWriter(const RandomModelSpec& spec) : spec_(spec), random_(spec.seed) {}
+
+  GgufWriter& gguf() { return writer_; }
+
+  TensorType type_of(const std::string& name, TensorType fallback) const {
+    auto it = spec_.tensor_types.find(name);
+    return it == spec_.tensor_types.end() ? fallback : it->second;
+  }
+
+  void matrix(const std::string& name, std::int64_t in, std::int64_t out) { matrix(name, in, out, spec_.weight_type); }
+  void matrix(const std::string& name, std::int64_t in, std::int64_t out, TensorType fallback) {
+    const TensorType type = type_of(name, fallback);
+    std::vector<float> values(static_cast<std::size_t>(in * out));
+    const float scale = 1.0f / std::sqrt(static_cast<float>(in));
+    for (auto& value : values) value = normal_(random_) * scale;
+    writer_.add_tensor(name, static_cast<std::uint32_t>(type), {in, out}, encode_rows(values, in, type));
+  }
+
+  void vector(const std::string& name, std::int64_t length, float base, float spread) {
+    std::vector<float> values(static_cast<std::size_t>(length));
+    for (auto& value : values) value = base + spread * normal_(random_);
+    std::vector<std::uint8_t> bytes(values.size() * 4);
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    writer_.add_tensor(name, 0, {length}, std::move(bytes));
+  }
+
+ private:
+  const RandomModelSpec& spec_;
+  GgufWriter writer_;
+  std::mt19937_64 random_;
+  std::normal_distribution<float> normal_{0.0f, 1.0f};
+};
+
+void write_decoder_tokenizer(GgufWriter& writer, const RandomModelSpec& spec) {
+  if (spec.vocabulary < 258) throw ModelError("random model: a tokenizer needs at least 258 entries");
+  std::vector<std::string> tokens = byte_level_pieces();
+  for (int id = 256; id < spec.vocabulary - 2; ++id) {
+    std::string token(1, 't');  // appended, not "t" + ...: GCC 12 warns falsely (-Wrestrict) on that
+    token += std::to_string(id);
+    tokens.push_back(std::move(token));
+  }
+  tokens.push_back("<|begin|>");
+  tokens.push_back("<|end|>");
+  std::vector<std::int64_t> types(tokens.size(), 1);  // normal
+  types[types.size() - 2] = types[types.size() - 1] = 3;  // control
+  writer.set_string("tokenizer.ggml.model", "gpt2");
+  writer.set_string("tokenizer.ggml.pre", spec.architecture == "qwen2" ? "qwen2" : "default");
+  writer.set_string_array("tokenizer.ggml.tokens", std::move(tokens));
+  writer.set_int32_array("tokenizer.ggml.token_type", std::move(types));
+  writer.set_string_array("tokenizer.ggml.merges", {});
+  writer.set_uint32("tokenizer.ggml.bos_token_id", static_cast<std::uint32_t>(spec.vocabulary - 2));
+  writer.set_uint32("tokenizer.ggml.eos_token_id", static_cast<std::uint32_t>(spec.vocabulary - 1));
+  writer.set_bool("tokenizer.ggml.add_bos_token", false);
+}
+
+void write_bert_tokenizer(GgufWriter& writer, const RandomModelSpec& spec) {
+  if (spec.vocabulary <= kFirstWordId) throw ModelError("random model: a bert tokenizer needs more than 104 entries");
+  std::vector<std::string> tokens;
+  std::vector<std::int64_t> types;
+  for (int id = 0; id < spec.vocabulary; ++id) {
+    std::string token;
+    if (id == 0) token = "[PAD]";
+    else if (id < 100) token = "[unused" + std::to_string(id - 1) + "]";
+    else if (id == 100) token = "[UNK]";
+    else if (id == 101) token = "[CLS]";
+    else if (id == 102) token = "[SEP]";
+    else if (id == 103) token = "[MASK]";
+    else token = "\xE2\x96\x81" + random_model_word(id);  // U+2581 marks a word start, as GGUF WordPiece vocabularies do
+    const bool control = id == 0 || (id >= 100 && id < kFirstWordId);
+    types.push_back(control ? 3 : 1);
+    tokens.push_back(std::move(token));
+  }
+  writer.set_string("tokenizer.ggml.model", "bert");
+  writer.set_string_array("tokenizer.ggml.tokens", std::move(tokens));
+  writer.set_int32_array("tokenizer.ggml.token_type", std::move(types));
+  writer.set_uint32("tokenizer.ggml.token_type_count", 2);
+  writer.set_uint32("tokenizer.ggml.unknown_token_id", 100);
+  writer.set_uint32("tokenizer.ggml.cls_token_id", 101);
+  writer.set_uint32("tokenizer.ggml.seperator_token_id", 102);  // the GGUF key's own spelling
+  writer.set_uint32("tokenizer.ggml.padding_token_id", 0);
+  writer.set_uint32("tokenizer.ggml.mask_token_id", 103);
+}
+
+void write_decoder(RandomWriter& out, const RandomModelSpec& spec) {
+  GgufWriter& writer = out.gguf();
+  const std::string& arch = spec.architecture;
+  const std::int64_t head_dim = spec.hidden / spec.heads;
+  writer.set_uint32(arch + ".attention.head_count_kv", static_cast<std::uint32_t>(spec.kv_heads));
+  writer.set_float32(arch + ".rope.freq_base", 10000.0f);
+  writer.set_float32(arch + ".attention.layer_norm_rms_epsilon", 1e-6f);
+
+  const std::int64_t hidden = spec.hidden, q_width = spec.heads * head_dim, kv_width = spec.kv_heads * head_dim;
+  out.matrix("token_embd.weight", hidden, spec.vocabulary);
+  out.vector("output_norm.weight", hidden, 1.0f, 0.0f);
+  if (!spec.tied_output) out.matrix("output.weight", hidden, spec.vocabulary);
+  for (int layer = 0; layer < spec.layers; ++layer) {
+    const std::string prefix = "blk." + std::to_string(layer) + ".";
+    out.vector(prefix + "attn_norm.weight", hidden, 1.0f, 0.0f);
+    out.matrix(prefix + "attn_q.weight", hidden, q_width);
+    out.matrix(prefix + "attn_k.weight", hidden, kv_width);
+    out.matrix(prefix + "attn_v.weight", hidden, kv_width);
+    if (arch == "qwen2") {
+      out.vector(prefix + "attn_q.bias", q_width, 0.0f, 0.1f);
+      out.vector(prefix + "attn_k.bias", kv_width, 0.0f, 0.1f);
+      out.vector(prefix + "attn_v.bias", kv_width, 0.0f, 0.1f);
+    }
+    out.matrix(prefix + "attn_output.weight", q_width, hidden);
+    out.vector(prefix + "ffn_norm.weight", hidden, 1.0f, 0.0f);
+    out.matrix(prefix + "ffn_gate.weight", hidden, spec.ffn);
+    out.matrix(prefix + "ffn_up.weight", hidden, spec.ffn);
+    out.matrix(prefix + "ffn_down.weight", spec.ffn, hidden);
+  }
+  if (spec.tokenizer_metadata) write_decoder_tokenizer(writer, spec);
+}
+
+void write_bert(RandomWriter& out, const RandomModelSpec& spec) {
+  GgufWriter& writer = out.gguf();
+  writer.set_float32("bert.attention.layer_norm_epsilon", 1e-12f);
+  writer.set_bool("bert.attention.causal", false);
+  writer.set_uint32("bert.pooling_type", 2);  // CLS, as bge models pool
+
+  const std::int64_t hidden = spec.hidden;
+  out.matrix("token_embd.weight", hidden, spec.vocabulary);
+  // The small position and token-type tables stay F32 (converters keep them so as well).
+  out.matrix("position_embd.weight", hidden, spec.context_length, TensorType::f32);
+  out.matrix("token_types.weight", hidden, 2, TensorType::f32);
+  out.vector("token_embd_norm.weight", hidden, 1.0f, 0.0f);
+  out.vector("token_embd_norm.bias", hidden, 0.0f, 0.0f);
+  for (int layer = 0; layer < spec.layers; ++layer) {
+    const std::string prefix = "blk." + std::to_string(layer) + ".";
+    for (const char* part : {"attn_q", "attn_k", "attn_v", "attn_output"}) {
+      out.matrix(prefix + part + ".weight", hidden, hidden);
+      out.vector(prefix + part + ".bias", hidden, 0.0f, 0.1f);
+    }
+    out.vector(prefix + "attn_output_norm.weight", hidden, 1.0f, 0.0f);
+    out.vector(prefix + "attn_output_norm.bias", hidden, 0.0f, 0.0f);
+    out.matrix(prefix + "ffn_up.weight", hidden, spec.ffn);
+    out.vector(prefix + "ffn_up.bias", spec.ffn, 0.0f, 0.1f);
+    out.matrix(prefix + "ffn_down.weight", spec.ffn, hidden);
+    out.vector(prefix + "ffn_down.bias", hidden, 0.0f, 0.1f);
+    out.vector(prefix + "layer_output_norm.weight", hidden, 1.0f, 0.0f);
+    out.vector(prefix + "layer_output_norm.bias", hidden, 0.0f, 0.0f);
+  }
+  if (spec.tokenizer_metadata) write_bert_tokenizer(writer, spec);
+}
+
 }  // namespace
 
+void apply_q4_k_m_mix(RandomModelSpec& spec) {
+  spec.weight_type = TensorType::q4_k;
+  spec.file_type = 15;
+  spec.tensor_types["output.weight"] = TensorType::q6_k;
+  const int layers = spec.layers, first = layers / 8, last = 7 * layers / 8;
+  for (int layer = 0; layer < layers; ++layer) {
+    const bool more_bits = layer < first || layer >= last || (layer - first) % 3 == 2;
+    if (!more_bits) continue;
+    const std::string prefix = "blk." + std::to_string(layer) + ".";
+    spec.tensor_types[prefix + "attn_v.weight"] = TensorType::q6_k;
+    spec.tensor_types[prefix + "ffn_down.weight"] = TensorType::q6_k;
+  }
+}
+
+std::string random_model_word(int id) {
+  if (id < kFirstWordId) return {};
+  int rest = id - kFirstWordId;
+  std::string word(4, 'a');
+  for (int i = 3; i >= 0; --i, rest /= 26) word[static_cast<std::size_t>(i)] = static_cast<char>('a' + rest % 26);
+  return word;
+}
+
 void write_random_model(const std::filesystem::path& path, const RandomModelSpec& spec) {
-  std::mt19937_64 random(spec.seed);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  const std::int64_t head_dim = spec.hidden / spec.heads;
   const std::string& arch = spec.architecture;
-  GgufWriter writer;
+  if (arch != "qwen2" && arch != "llama" && arch != "bert")
+    throw ModelError("random model: unknown architecture '" + arch + "' (qwen2, llama, bert)");
+  if (spec.heads <= 0 || spec.hidden % spec.heads != 0)
+    throw ModelError("random model: hidden size must be a multiple of the head count");
+  RandomWriter out(spec);
+  GgufWriter& writer = out.gguf();
   writer.set_string("general.architecture", arch);
   writer.set_string("general.name", "random-" + arch);
+  if (spec.file_type >= 0) writer.set_uint32("general.file_type", static_cast<std::uint32_t>(spec.file_type));
   writer.set_uint32(arch + ".block_count", static_cast<std::uint32_t>(spec.layers));
   writer.set_uint32(arch + ".embedding_length", static_cast<std::uint32_t>(spec.hidden));
   writer.set_uint32(arch + ".feed_forward_length", static_cast<std::uint32_t>(spec.ffn));
   writer.set_uint32(arch + ".attention.head_count", static_cast<std::uint32_t>(spec.heads));
-  writer.set_uint32(arch + ".attention.head_count_kv", static_cast<std::uint32_t>(spec.kv_heads));
   writer.set_uint32(arch + ".context_length", static_cast<std::uint32_t>(spec.context_length));
-  writer.set_float32(arch + ".rope.freq_base", 10000.0f);
-  writer.set_float32(arch + ".attention.layer_norm_rms_epsilon", 1e-6f);
-
-  auto matrix = [&](const std::string& name, std::int64_t in, std::int64_t out, TensorType type) {
-    std::vector<float> values(static_cast<std::size_t>(in * out));
-    const float scale = 1.0f / std::sqrt(static_cast<float>(in));
-    for (auto& value : values) value = normal(random) * scale;
-    writer.add_tensor(name, static_cast<std::uint32_t>(type), {in, out}, encode_rows(values, in, type));
-  };
-  auto vector = [&](const std::string& name, std::int64_t length, float base, float spread) {
-    std::vector<float> values(static_cast<std::size_t>(length));
-    for (auto& value : values) value = base + spread * normal(random);
-    std::vector<std::uint8_t> bytes(values.size() * 4);
-    std::memcpy(bytes.data(), values.data(), bytes.size());
-    writer.add_tensor(name, 0, {length}, std::move(bytes));
-  };
-
-  const std::int64_t hidden = spec.hidden, q_width = spec.heads * head_dim, kv_width = spec.kv_heads * head_dim;
-  matrix("token_embd.weight", hidden, spec.vocabulary, spec.weight_type);
-  vector("output_norm.weight", hidden, 1.0f, 0.0f);
-  if (!spec.tied_output) matrix("output.weight", hidden, spec.vocabulary, spec.weight_type);
-  for (int layer = 0; layer < spec.layers; ++layer) {
-    const std::string prefix = "blk." + std::to_string(layer) + ".";
-    vector(prefix + "attn_norm.weight", hidden, 1.0f, 0.0f);
-    matrix(prefix + "attn_q.weight", hidden, q_width, spec.weight_type);
-    matrix(prefix + "attn_k.weight", hidden, kv_width, spec.weight_type);
-    matrix(prefix + "attn_v.weight", hidden, kv_width, spec.weight_type);
-    if (arch == "qwen2") {
-      vector(prefix + "attn_q.bias", q_width, 0.0f, 0.1f);
-      vector(prefix + "attn_k.bias", kv_width, 0.0f, 0.1f);
-      vector(prefix + "attn_v.bias", kv_width, 0.0f, 0.1f);
-    }
-    matrix(prefix + "attn_output.weight", q_width, hidden, spec.weight_type);
-    vector(prefix + "ffn_norm.weight", hidden, 1.0f, 0.0f);
-    matrix(prefix + "ffn_gate.weight", hidden, spec.ffn, spec.weight_type);
-    matrix(prefix + "ffn_up.weight", hidden, spec.ffn, spec.weight_type);
-    matrix(prefix + "ffn_down.weight", spec.ffn, hidden, spec.weight_type);
-  }
+  if (arch == "bert") write_bert(out, spec);
+  else write_decoder(out, spec);
   writer.write(path);
 }
 
