@@ -28,6 +28,7 @@ void round_activations(TensorType weight_type, float* values, std::int64_t count
       return;
     case TensorType::q4_0: case TensorType::q4_1: case TensorType::q5_0: case TensorType::q5_1:
     case TensorType::q8_0:
+    case TensorType::int4_channel:  // no reference engine: docent's kernels use Q8_0 activations
       round_trip_q8_0(values, count);
       return;
     case TensorType::q4_k: case TensorType::q5_k: case TensorType::q6_k:

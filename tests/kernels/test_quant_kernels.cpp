@@ -13,6 +13,7 @@
 #include "quant/blocks.hpp"
 #include "quant/dequantize.hpp"
 #include "quant/half.hpp"
+#include "quant/int4_channel.hpp"
 #include "quant/quantize.hpp"
 
 using namespace docent::engine;
@@ -30,13 +31,18 @@ std::int64_t block_columns(TensorType type) { return type_traits(type)->block_el
 // Raw random blocks: every quant bit pattern is possible; scales are finite and small.
 Matrix random_blocks(TensorType type, std::int64_t rows, std::int64_t columns, std::mt19937& random) {
   const auto traits = *type_traits(type);
-  const std::int64_t row_size = columns / traits.block_elements * traits.block_bytes;
+  const std::int64_t row_size = columns / traits.block_elements * traits.block_bytes + traits.row_header_bytes;
   Matrix m;
   m.bytes.resize(static_cast<std::size_t>(row_size * rows));
   std::uniform_int_distribution<int> byte(0, 255);
   for (auto& b : m.bytes) b = static_cast<std::uint8_t>(byte(random));
   std::uniform_real_distribution<float> scale(0.001f, 0.05f);
-  const std::int64_t blocks = rows * (columns / traits.block_elements);
+  if (type == TensorType::int4_channel)
+    for (std::int64_t r = 0; r < rows; ++r) {
+      float row_scale = scale(random);
+      std::memcpy(m.bytes.data() + r * row_size, &row_scale, 4);
+    }
+  const std::int64_t blocks = type == TensorType::int4_channel ? 0 : rows * (columns / traits.block_elements);
   for (std::int64_t i = 0; i < blocks; ++i) {
     std::uint8_t* block = m.bytes.data() + i * traits.block_bytes;
     auto set_half = [&](std::size_t offset) {
@@ -59,7 +65,7 @@ Matrix quantized_gaussian(TensorType type, std::int64_t rows, std::int64_t colum
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> values(static_cast<std::size_t>(columns));
   const auto traits = *type_traits(type);
-  const std::int64_t row_size = columns / traits.block_elements * traits.block_bytes;
+  const std::int64_t row_size = columns / traits.block_elements * traits.block_bytes + traits.row_header_bytes;
   Matrix m;
   m.bytes.resize(static_cast<std::size_t>(row_size * rows));
   for (std::int64_t r = 0; r < rows; ++r) {
@@ -70,6 +76,7 @@ Matrix quantized_gaussian(TensorType type, std::int64_t rows, std::int64_t colum
       case TensorType::q8_0: quantize_row_q8_0(values.data(), static_cast<BlockQ8_0*>(out), columns); break;
       case TensorType::q4_k: quantize_row_q4_k(values.data(), static_cast<BlockQ4_K*>(out), columns); break;
       case TensorType::q6_k: quantize_row_q6_k(values.data(), static_cast<BlockQ6_K*>(out), columns); break;
+      case TensorType::int4_channel: quantize_row_int4_channel(values.data(), out, columns); break;
       default: break;
     }
   }
@@ -119,7 +126,7 @@ std::vector<const KernelSet*> available_sets() {
   return sets;
 }
 
-const TensorType kTypes[] = {TensorType::q4_0, TensorType::q8_0, TensorType::q4_k, TensorType::q6_k};
+const TensorType kTypes[] = {TensorType::q4_0, TensorType::q8_0, TensorType::q4_k, TensorType::q6_k, TensorType::int4_channel};
 
 }  // namespace
 

@@ -11,7 +11,7 @@ namespace docent::engine::kernels {
 
 // One row group (16 rows) of a packed matrix against `tokens` quantized activation rows.
 struct GroupTask {
-  const std::uint8_t* group;            // packed row group (see packed_matrix.hpp)
+  const std::uint8_t* group;            // packed row group, header included (see packed_matrix.hpp)
   std::int64_t blocks;                  // packed blocks per row
   const std::uint8_t* activations;      // quantized row of the first token (activations.hpp)
   std::size_t activation_stride;        // bytes between consecutive tokens' rows
@@ -25,7 +25,7 @@ using GroupKernel = void (*)(const GroupTask&);
 
 struct KernelSet {
   const char* name;
-  GroupKernel q4_0, q8_0, q4_k, q6_k;
+  GroupKernel q4_0, q8_0, q4_k, q6_k, int4_channel;
 };
 
 // nullptr when not compiled for this target; callers check the CPU first (kernels.hpp).

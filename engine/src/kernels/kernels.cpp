@@ -63,6 +63,7 @@ GroupKernel kernel_for(const KernelSet& set, TensorType type) {
     case TensorType::q8_0: return set.q8_0;
     case TensorType::q4_k: return set.q4_k;
     case TensorType::q6_k: return set.q6_k;
+    case TensorType::int4_channel: return set.int4_channel;
     default: return nullptr;
   }
 }

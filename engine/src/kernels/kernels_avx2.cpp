@@ -70,6 +70,14 @@ inline FloatVec fmul_scalar(FloatVec f, float x) {
   const __m256 s = _mm256_set1_ps(x);
   return {_mm256_mul_ps(f.lo, s), _mm256_mul_ps(f.hi, s)};
 }
+inline FloatVec load_floats(const std::uint8_t* p) {
+  return {_mm256_loadu_ps(reinterpret_cast<const float*>(p)), _mm256_loadu_ps(reinterpret_cast<const float*>(p) + 8)};
+}
+inline FloatVec fmul(FloatVec a, FloatVec b) { return {_mm256_mul_ps(a.lo, b.lo), _mm256_mul_ps(a.hi, b.hi)}; }
+inline FloatVec fmadd_scalar(FloatVec a, float x, FloatVec c) {
+  const __m256 s = _mm256_set1_ps(x);
+  return {_mm256_fmadd_ps(a.lo, s, c.lo), _mm256_fmadd_ps(a.hi, s, c.hi)};
+}
 inline FloatVec fmadd(FloatVec a, FloatVec b, FloatVec c) { return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)}; }
 inline FloatVec fnmadd(FloatVec a, FloatVec b, FloatVec c) { return {_mm256_fnmadd_ps(a.lo, b.lo, c.lo), _mm256_fnmadd_ps(a.hi, b.hi, c.hi)}; }
 inline void store_rows(float* out, FloatVec f, int rows) {
@@ -89,7 +97,7 @@ inline void store_rows(float* out, FloatVec f, int rows) {
 }  // namespace
 
 const KernelSet* avx2_kernel_set() {
-  static const KernelSet set{"avx2", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k};
+  static const KernelSet set{"avx2", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel};
   return &set;
 }
 

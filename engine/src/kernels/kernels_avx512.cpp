@@ -40,6 +40,9 @@ inline FloatVec load_halves(const std::uint8_t* p) { return _mm512_cvtph_ps(_mm2
 inline FloatVec to_float(IntVec v) { return _mm512_cvtepi32_ps(v); }
 inline FloatVec fzero() { return _mm512_setzero_ps(); }
 inline FloatVec fmul_scalar(FloatVec f, float x) { return _mm512_mul_ps(f, _mm512_set1_ps(x)); }
+inline FloatVec load_floats(const std::uint8_t* p) { return _mm512_loadu_ps(reinterpret_cast<const float*>(p)); }
+inline FloatVec fmul(FloatVec a, FloatVec b) { return _mm512_mul_ps(a, b); }
+inline FloatVec fmadd_scalar(FloatVec a, float x, FloatVec c) { return _mm512_fmadd_ps(a, _mm512_set1_ps(x), c); }
 inline FloatVec fmadd(FloatVec a, FloatVec b, FloatVec c) { return _mm512_fmadd_ps(a, b, c); }
 inline FloatVec fnmadd(FloatVec a, FloatVec b, FloatVec c) { return _mm512_fnmadd_ps(a, b, c); }
 inline void store_rows(float* out, FloatVec f, int rows) {
@@ -52,7 +55,7 @@ inline void store_rows(float* out, FloatVec f, int rows) {
 }  // namespace
 
 const KernelSet* avx512_kernel_set() {
-  static const KernelSet set{"avx512-vnni", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k};
+  static const KernelSet set{"avx512-vnni", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel};
   return &set;
 }
 

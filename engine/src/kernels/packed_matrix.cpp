@@ -32,6 +32,12 @@ void decode_block(TensorType type, const std::uint8_t* source, DecodedBlock& out
       }
       return;
     }
+    case TensorType::int4_channel:  // a Q4_0 block without its scale (the row's comes first)
+      for (int j = 0; j < 16; ++j) {
+        out.quants[j] = source[j] & 0x0f;
+        out.quants[j + 16] = source[j] >> 4;
+      }
+      return;
     case TensorType::q8_0: {
       const auto* block = reinterpret_cast<const BlockQ8_0*>(source);
       out.d = block->d;
@@ -81,6 +87,13 @@ void pack_row_block(TensorType type, const DecodedBlock& in, int r, std::uint8_t
       for (int line = 0; line < 4; ++line)
         for (int i = 0; i < 4; ++i)
           lines[64 * line + 4 * r + i] =
+              static_cast<std::uint8_t>(in.quants[4 * line + i] | (in.quants[16 + 4 * line + i] << 4));
+      return;
+    }
+    case TensorType::int4_channel: {
+      for (int line = 0; line < 4; ++line)
+        for (int i = 0; i < 4; ++i)
+          packed[64 * line + 4 * r + i] =
               static_cast<std::uint8_t>(in.quants[4 * line + i] | (in.quants[16 + 4 * line + i] << 4));
       return;
     }
@@ -141,9 +154,12 @@ std::size_t packed_block_bytes(TensorType type) {
     case TensorType::q8_0: return 32 + 512;
     case TensorType::q4_k: return 64 + 256 + 2048;
     case TensorType::q6_k: return 32 + 256 + 3072;
+    case TensorType::int4_channel: return 256;
     default: return 0;
   }
 }
+
+std::size_t packed_group_header_bytes(TensorType type) { return type == TensorType::int4_channel ? 64 : 0; }
 
 bool packable(TensorType type) { return packed_block_bytes(type) != 0; }
 
@@ -155,7 +171,8 @@ PackedMatrix::PackedMatrix(const TensorView& weight)
   const std::int64_t block_columns = traits->block_elements;
   blocks_per_row_ = columns_ / block_columns;
   const std::size_t block_bytes = packed_block_bytes(type_);
-  group_bytes_ = block_bytes * static_cast<std::size_t>(blocks_per_row_);
+  const std::size_t header_bytes = packed_group_header_bytes(type_);
+  group_bytes_ = header_bytes + block_bytes * static_cast<std::size_t>(blocks_per_row_);
   const std::size_t total = group_bytes_ * static_cast<std::size_t>(groups());
   // 64-byte alignment: every packed line is one aligned cache line.
   void* memory = std::aligned_alloc(64, (total + 63) / 64 * 64);
@@ -169,6 +186,11 @@ PackedMatrix::PackedMatrix(const TensorView& weight)
     for (std::int64_t row = first_group * kGroupRows; row < end_row; ++row) {
       const auto* source = static_cast<const std::uint8_t*>(weight.row(row));
       std::uint8_t* group_start = storage_.get() + static_cast<std::size_t>(row / kGroupRows) * group_bytes_;
+      if (header_bytes != 0) {  // INT4_CHANNEL: the row's F32 scale joins the group's header
+        std::memcpy(group_start + 4 * (row % kGroupRows), source, 4);
+        source += traits->row_header_bytes;
+        group_start += header_bytes;
+      }
       for (std::int64_t b = 0; b < blocks_per_row_; ++b) {
         decode_block(type_, source + static_cast<std::size_t>(b) * traits->block_bytes, decoded);
         pack_row_block(type_, decoded, static_cast<int>(row % kGroupRows), group_start + static_cast<std::size_t>(b) * block_bytes);

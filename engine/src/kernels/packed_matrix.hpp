@@ -21,6 +21,8 @@
 //        8 low-nibble lines): low line L byte (r,i) = low4(q(r,64p+4L+i)) | low4(q(r,64p+32+4L+i)) << 4;
 //        high line H byte (r,i) bits 2s..2s+1 = high2(q(r, 64p + 4(H + 4s) + i)) for s = 0..3
 //        (q in 0..63 is the source's value + 32)
+//   INT4_CHANNEL (32 columns, 256 bytes): lines as Q4_0, no block scale; the group starts with
+//        the 16 rows' F32 scales (64 bytes) before its first block
 //
 // Rows past the end of the matrix are zero (scale 0) and never written out.
 
@@ -36,6 +38,8 @@ constexpr int kGroupRows = 16;
 
 // Bytes of one packed block (one source block for 16 rows); 0 if the type is not packable.
 std::size_t packed_block_bytes(TensorType type);
+// Bytes at the start of each row group before its first block (per-row scales).
+std::size_t packed_group_header_bytes(TensorType type);
 bool packable(TensorType type);
 
 class PackedMatrix {
@@ -49,6 +53,7 @@ class PackedMatrix {
   std::int64_t groups() const { return (rows_ + kGroupRows - 1) / kGroupRows; }
   std::int64_t blocks_per_row() const { return blocks_per_row_; }
   std::size_t group_bytes() const { return group_bytes_; }
+  // Packed blocks of a group start after its header.
   const std::uint8_t* group(std::int64_t index) const { return storage_.get() + static_cast<std::size_t>(index) * group_bytes_; }
   std::size_t size_bytes() const { return group_bytes_ * static_cast<std::size_t>(groups()); }
 
