@@ -80,19 +80,23 @@ inline void softmax_row(float* scores, int visible, int padded, bool round_like_
   }
 }
 
-// outputs[r][column, column + 16 * Chunks) = sum_j weights[r][j] * value[j][...].
-template <Storage S, int Rows, int Chunks>
-inline void weighted_sum(const void* values, std::int64_t value_stride, int dim, int column, int positions,
+// outputs[r][column, column + 16 * Chunks) += sum_{j in [begin, end)} weights[r][j] * value[j][...].
+// Whole: every chunk lies inside the row, so plain loads do (GCC keeps the sums in registers
+// only then: around a masked load it stores them back to memory on every iteration).
+template <Storage S, int Rows, int Chunks, bool Whole>
+inline void weighted_sum(const void* values, std::int64_t value_stride, int dim, int column, int begin, int end,
                          const float* weights, std::size_t weight_stride, float* const* outputs) {
   __mmask16 masks[Chunks];
   for (int c = 0; c < Chunks; ++c) masks[c] = avx512::first_lanes(dim - column - 16 * c);
   __m512 sums[Rows][Chunks];
   for (int r = 0; r < Rows; ++r)
-    for (int c = 0; c < Chunks; ++c) sums[r][c] = _mm512_setzero_ps();
-  for (int j = 0; j < positions; ++j) {
+    for (int c = 0; c < Chunks; ++c) sums[r][c] = _mm512_maskz_loadu_ps(masks[c], outputs[r] + column + 16 * c);
+  for (int j = begin; j < end; ++j) {
     const std::size_t row = static_cast<std::size_t>(j) * static_cast<std::size_t>(value_stride) + static_cast<std::size_t>(column);
     __m512 value[Chunks];
-    for (int c = 0; c < Chunks; ++c) value[c] = load16<S>(values, row + 16 * static_cast<std::size_t>(c), masks[c]);
+    for (int c = 0; c < Chunks; ++c)
+      value[c] = Whole ? load16<S>(values, row + 16 * static_cast<std::size_t>(c))
+                       : load16<S>(values, row + 16 * static_cast<std::size_t>(c), masks[c]);
     for (int r = 0; r < Rows; ++r) {
       const __m512 weight = _mm512_set1_ps(weights[static_cast<std::size_t>(r) * weight_stride + static_cast<std::size_t>(j)]);
       for (int c = 0; c < Chunks; ++c) sums[r][c] = _mm512_fmadd_ps(weight, value[c], sums[r][c]);
@@ -120,7 +124,7 @@ void attend_rows(const HeadView& head, const QueryRows& rows, const Settings& se
       _mm512_mask_storeu_ps(query + i, mask, value);
     }
   }
-  // Enough independent sums per pass to hide the multiply-add latency.
+  // Enough independent sums per pass to hide the multiply-add latency (12 at most, see below).
   constexpr int kBlocks = Rows <= 3 ? 4 : Rows <= 6 ? 2 : 1;
   const int blocks = padded / kKeyBlock;
   int block = 0;
@@ -129,9 +133,27 @@ void attend_rows(const HeadView& head, const QueryRows& rows, const Settings& se
   for (; block < blocks; ++block) score_blocks<S, Rows, 1>(head.keys, dim, queries, block, scores, stride, settings.scale);
   for (int r = 0; r < Rows; ++r)
     softmax_row(scores + static_cast<std::size_t>(r) * stride, rows.visible[r], padded, settings.round_like_reference);
-  constexpr int kChunks = Rows <= 6 ? 4 : 2;
-  for (int column = 0; column < dim; column += 16 * kChunks)
-    weighted_sum<S, Rows, kChunks>(head.values, head.value_stride, dim, column, longest, scores, stride, rows.outputs);
+  // At most 12 accumulators: GCC keeps a larger array of vectors in memory (stored back on
+  // every iteration), which halves the speed.
+  constexpr int kChunks = Rows <= 3 ? 4 : Rows <= 6 ? 2 : 1;
+  // Positions in slices whose value rows stay in L1 while every column group passes over
+  // them, so each value row comes from memory once.
+  constexpr int kSlice = 64;
+  for (int r = 0; r < Rows; ++r)
+    for (int i = 0; i < dim; i += 16) _mm512_mask_storeu_ps(rows.outputs[r] + i, avx512::first_lanes(dim - i), _mm512_setzero_ps());
+  for (int begin = 0; begin < longest; begin += kSlice) {
+    const int end = begin + kSlice < longest ? begin + kSlice : longest;
+    if (dim % (16 * kChunks) == 0) {
+      for (int column = 0; column < dim; column += 16 * kChunks)
+        weighted_sum<S, Rows, kChunks, true>(head.values, head.value_stride, dim, column, begin, end, scores, stride, rows.outputs);
+    } else if (dim % 16 == 0) {
+      for (int column = 0; column < dim; column += 16)
+        weighted_sum<S, Rows, 1, true>(head.values, head.value_stride, dim, column, begin, end, scores, stride, rows.outputs);
+    } else {
+      for (int column = 0; column < dim; column += 16 * kChunks)
+        weighted_sum<S, Rows, kChunks, false>(head.values, head.value_stride, dim, column, begin, end, scores, stride, rows.outputs);
+    }
+  }
 }
 
 template <Storage S>
