@@ -92,6 +92,8 @@ inline void store_rows(float* out, FloatVec f, int rows) {
   std::memcpy(out, values, sizeof(float) * static_cast<std::size_t>(rows));
 }
 
+constexpr int kWideTile = 4;  // 16 registers, each vector two of them
+
 #include "kernels/kernel_body.inc"
 
 }  // namespace

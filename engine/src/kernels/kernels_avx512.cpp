@@ -50,6 +50,8 @@ inline void store_rows(float* out, FloatVec f, int rows) {
   else _mm512_mask_storeu_ps(out, static_cast<__mmask16>((1u << rows) - 1), f);
 }
 
+constexpr int kWideTile = 8;  // 32 vector registers: 8 unpacked lines + 8 integer + 8 float accumulators
+
 #include "kernels/kernel_body.inc"
 
 }  // namespace
