@@ -34,7 +34,8 @@ class QuarotRotation {
 
   // The rotated values of `tensor` (row-major floats, ne[0] fastest).
   std::vector<float> rotate(const GgufTensorInfo& tensor, std::vector<float> values) const;
-  // Non-empty when the file ties its output head to the embedding: the untied, rotated head.
+  // True when the file ties its output head to the embedding; output_head() then builds the
+  // untied, rotated head from the (unrotated) embedding values.
   bool needs_output_head() const { return tied_output_; }
   std::vector<float> output_head(const std::vector<float>& embedding_values) const;
 
