@@ -4,8 +4,8 @@
 // model.onnx: mutated graphs reach the node mapping, the initializer reader (inline and external,
 // with fuzzed offsets, lengths and locations; a location naming a file that is not there is the
 // "external data missing" case) and the GGUF writer. A bad model must end in ModelError.
-// DOCENT_FUZZ_ONNX_SEEDS=<dir>: also copy our exporter's model.onnx files (external-data and
-// inline) into <dir> as the seed corpus (scripts/fuzz.sh does this).
+// DOCENT_FUZZ_ONNX_SEEDS=<dir>: also copy our exporter's model.onnx files (external data; inline
+// float, int4 MatMulNBits, QDQ int4/int8) into <dir> as the seed corpus (scripts/fuzz.sh does this).
 #include <unistd.h>
 
 #include <cstddef>
@@ -31,12 +31,18 @@ const fs::path& model_folder() {
     const fs::path external = make_temp_folder();
     docent::engine::export_onnx_model(DOCENT_FUZZ_ONNX_MODEL, external, /*external_data=*/true);
     if (const char* seeds = std::getenv("DOCENT_FUZZ_ONNX_SEEDS")) {
-      const fs::path inline_folder = make_temp_folder();
-      docent::engine::export_onnx_model(DOCENT_FUZZ_ONNX_MODEL, inline_folder, /*external_data=*/false);
       fs::create_directories(seeds);
       fs::copy_file(external / "model.onnx", fs::path(seeds) / "external-data.onnx", fs::copy_options::overwrite_existing);
-      fs::copy_file(inline_folder / "model.onnx", fs::path(seeds) / "inline.onnx", fs::copy_options::overwrite_existing);
-      fs::remove_all(inline_folder);
+      // Inline float weights, and the quantized forms the importer maps back (MatMulNBits, QDQ).
+      for (const char* weights : {"float", "int4", "qdq-int4", "qdq-int8"}) {
+        const fs::path inline_folder = make_temp_folder();
+        docent::engine::OnnxExportOptions options;
+        options.weights = weights;
+        docent::engine::export_onnx_model(DOCENT_FUZZ_ONNX_MODEL, inline_folder, options);
+        fs::copy_file(inline_folder / "model.onnx", fs::path(seeds) / (std::string("inline-") + weights + ".onnx"),
+                      fs::copy_options::overwrite_existing);
+        fs::remove_all(inline_folder);
+      }
     }
     return external;
   }();
