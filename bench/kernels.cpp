@@ -85,6 +85,14 @@ int main(int argc, char** argv) {
       weights.push_back(make_weight(type, rows, columns, random));
       layer_bytes += weights.back().bytes.size();
     }
+    {
+      // Load-time repacking speed (the whole model is repacked once when it is opened).
+      auto start = std::chrono::steady_clock::now();
+      for (auto& w : weights) w.packed = std::make_unique<kernels::PackedMatrix>(w.view);
+      const double seconds = seconds_since(start);
+      std::printf("%-5s repack %.1f MB in %.1f ms: %.2f GB/s\n", std::string(type_name(static_cast<std::uint32_t>(type))).c_str(),
+                  static_cast<double>(layer_bytes) / 1e6, seconds * 1e3, static_cast<double>(layer_bytes) / seconds / 1e9);
+    }
     for (std::int64_t tokens : {1, 64, 512}) {
       if (quick && tokens == 512) continue;
       std::vector<float> input(static_cast<std::size_t>(tokens * 8960)), output(static_cast<std::size_t>(tokens * 8960));

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <new>
 
+#include <sys/mman.h>
+
 #include "quant/blocks.hpp"
 #include "parallel/thread_pool.hpp"
 #include "quant/dequantize.hpp"
@@ -146,6 +148,46 @@ void pack_row_block(TensorType type, const DecodedBlock& in, int r, std::uint8_t
   }
 }
 
+// The nibble formats need no decoding: a packed lane's 4 bytes are 4 consecutive source bytes
+// (the source already pairs column j with j+16, or sub-block 2p with 2p+1, in one byte), so
+// these copy words. Returns false for formats that go through decode_block.
+bool pack_row_block_directly(TensorType type, const std::uint8_t* source, int r, std::uint8_t* packed) {
+  auto* d = reinterpret_cast<std::uint16_t*>(packed);
+  switch (type) {
+    case TensorType::q4_0: {
+      const auto* block = reinterpret_cast<const BlockQ4_0*>(source);
+      d[r] = block->d;
+      for (int line = 0; line < 4; ++line) std::memcpy(packed + 32 + 64 * line + 4 * r, block->qs + 4 * line, 4);
+      return true;
+    }
+    case TensorType::int4_channel:
+      for (int line = 0; line < 4; ++line) std::memcpy(packed + 64 * line + 4 * r, source + 4 * line, 4);
+      return true;
+    case TensorType::q8_0: {
+      const auto* block = reinterpret_cast<const BlockQ8_0*>(source);
+      d[r] = block->d;
+      for (int group = 0; group < 8; ++group) {
+        std::uint32_t word;
+        std::memcpy(&word, block->qs + 4 * group, 4);
+        word ^= 0x80808080u;
+        std::memcpy(packed + 32 + 64 * group + 4 * r, &word, 4);
+      }
+      return true;
+    }
+    case TensorType::q4_k: {
+      const auto* block = reinterpret_cast<const BlockQ4_K*>(source);
+      d[r] = block->d;
+      d[16 + r] = block->dmin;
+      for (int j = 0; j < 8; ++j) unpack_k_scale_min(block->scales, j, packed[64 + 16 * j + r], packed[192 + 16 * j + r]);
+      for (int pair = 0; pair < 4; ++pair)
+        for (int line = 0; line < 8; ++line)
+          std::memcpy(packed + 320 + 512 * pair + 64 * line + 4 * r, block->qs + 32 * pair + 4 * line, 4);
+      return true;
+    }
+    default: return false;
+  }
+}
+
 }  // namespace
 
 std::size_t packed_block_bytes(TensorType type) {
@@ -163,7 +205,17 @@ std::size_t packed_group_header_bytes(TensorType type) { return type == TensorTy
 
 bool packable(TensorType type) { return packed_block_bytes(type) != 0; }
 
-void PackedMatrix::FreeAligned::operator()(std::uint8_t* p) const { std::free(p); }
+namespace {
+// Large matrices get their own mapping backed by 2 MiB pages where the kernel allows (fewer
+// page faults while repacking, fewer TLB misses and unbroken hardware prefetch while the
+// kernels stream the weights); small ones come from the heap.
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+}  // namespace
+
+PackedMatrix::~PackedMatrix() {
+  if (mapped_bytes_ > 0) ::munmap(storage_, mapped_bytes_);
+  else std::free(storage_);
+}
 
 PackedMatrix::PackedMatrix(const TensorView& weight)
     : type_(weight.type), rows_(weight.row_count()), columns_(weight.row_length()) {
@@ -174,26 +226,45 @@ PackedMatrix::PackedMatrix(const TensorView& weight)
   const std::size_t header_bytes = packed_group_header_bytes(type_);
   group_bytes_ = header_bytes + block_bytes * static_cast<std::size_t>(blocks_per_row_);
   const std::size_t total = group_bytes_ * static_cast<std::size_t>(groups());
-  // 64-byte alignment: every packed line is one aligned cache line.
-  void* memory = std::aligned_alloc(64, (total + 63) / 64 * 64);
-  if (memory == nullptr) throw std::bad_alloc();
-  storage_.reset(static_cast<std::uint8_t*>(memory));
-  std::memset(memory, 0, total);
+  if (total >= 2 * kHugePage) {
+    // Over-map by one huge page so the start can be aligned to it; the slack is unmapped.
+    const std::size_t length = (total + kHugePage - 1) / kHugePage * kHugePage;
+    void* memory = ::mmap(nullptr, length + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) throw std::bad_alloc();
+    const auto address = reinterpret_cast<std::uintptr_t>(memory);
+    const std::uintptr_t aligned = (address + kHugePage - 1) / kHugePage * kHugePage;
+    if (aligned > address) ::munmap(memory, aligned - address);
+    if (const std::size_t tail = address + length + kHugePage - (aligned + length); tail > 0)
+      ::munmap(reinterpret_cast<void*>(aligned + length), tail);
+    ::madvise(reinterpret_cast<void*>(aligned), length, MADV_HUGEPAGE);  // advice only: fine if refused
+    storage_ = reinterpret_cast<std::uint8_t*>(aligned);
+    mapped_bytes_ = length;  // anonymous memory is already zero
+  } else {
+    // 64-byte alignment: every packed line is one aligned cache line.
+    void* memory = std::aligned_alloc(64, (total + 63) / 64 * 64 + 64);
+    if (memory == nullptr) throw std::bad_alloc();
+    storage_ = static_cast<std::uint8_t*>(memory);
+    std::memset(memory, 0, total);
+  }
   // Repacking a billion-parameter model is a second or so of work: spread it over the pool.
   ThreadPool::shared().parallel_for(groups(), 4, [&](std::int64_t first_group, std::int64_t end_group) {
     DecodedBlock decoded;
     const std::int64_t end_row = std::min(rows_, end_group * kGroupRows);
     for (std::int64_t row = first_group * kGroupRows; row < end_row; ++row) {
       const auto* source = static_cast<const std::uint8_t*>(weight.row(row));
-      std::uint8_t* group_start = storage_.get() + static_cast<std::size_t>(row / kGroupRows) * group_bytes_;
+      std::uint8_t* group_start = storage_ + static_cast<std::size_t>(row / kGroupRows) * group_bytes_;
       if (header_bytes != 0) {  // INT4_CHANNEL: the row's F32 scale joins the group's header
         std::memcpy(group_start + 4 * (row % kGroupRows), source, 4);
         source += traits->row_header_bytes;
         group_start += header_bytes;
       }
+      const int r = static_cast<int>(row % kGroupRows);
       for (std::int64_t b = 0; b < blocks_per_row_; ++b) {
-        decode_block(type_, source + static_cast<std::size_t>(b) * traits->block_bytes, decoded);
-        pack_row_block(type_, decoded, static_cast<int>(row % kGroupRows), group_start + static_cast<std::size_t>(b) * block_bytes);
+        const std::uint8_t* block = source + static_cast<std::size_t>(b) * traits->block_bytes;
+        std::uint8_t* packed = group_start + static_cast<std::size_t>(b) * block_bytes;
+        if (pack_row_block_directly(type_, block, r, packed)) continue;
+        decode_block(type_, block, decoded);
+        pack_row_block(type_, decoded, r, packed);
       }
     }
   });

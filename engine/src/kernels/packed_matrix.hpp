@@ -46,6 +46,9 @@ class PackedMatrix {
  public:
   // Repacks every row of `weight` (ne = [columns, rows]). Precondition: packable(weight.type).
   explicit PackedMatrix(const TensorView& weight);
+  ~PackedMatrix();
+  PackedMatrix(const PackedMatrix&) = delete;
+  PackedMatrix& operator=(const PackedMatrix&) = delete;
 
   TensorType type() const { return type_; }
   std::int64_t rows() const { return rows_; }
@@ -54,15 +57,15 @@ class PackedMatrix {
   std::int64_t blocks_per_row() const { return blocks_per_row_; }
   std::size_t group_bytes() const { return group_bytes_; }
   // Packed blocks of a group start after its header.
-  const std::uint8_t* group(std::int64_t index) const { return storage_.get() + static_cast<std::size_t>(index) * group_bytes_; }
+  const std::uint8_t* group(std::int64_t index) const { return storage_ + static_cast<std::size_t>(index) * group_bytes_; }
   std::size_t size_bytes() const { return group_bytes_ * static_cast<std::size_t>(groups()); }
 
  private:
-  struct FreeAligned { void operator()(std::uint8_t* p) const; };
   TensorType type_;
   std::int64_t rows_, columns_, blocks_per_row_;
   std::size_t group_bytes_;
-  std::unique_ptr<std::uint8_t, FreeAligned> storage_;
+  std::uint8_t* storage_ = nullptr;
+  std::size_t mapped_bytes_ = 0;  // > 0: storage_ is an anonymous mapping of this size
 };
 
 }  // namespace docent::engine::kernels
