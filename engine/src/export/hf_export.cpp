@@ -67,7 +67,7 @@ void export_hf_model(const std::filesystem::path& gguf, const std::filesystem::p
   conversion::write_safetensors(output_folder / "model.safetensors", outputs, {{"format", "pt"}});
 }
 
-void conversion::export_hf_metadata(const GgufFile& gguf_file, const std::filesystem::path& output_folder) {
+void conversion::export_hf_metadata(const GgufFile& gguf_file, const std::filesystem::path& output_folder, bool require_tokenizer) {
   const GgufFile* file = &gguf_file;
   const std::string source = file->path().string();
   const std::string architecture = file->get_string("general.architecture").value_or("");
@@ -111,7 +111,8 @@ void conversion::export_hf_metadata(const GgufFile& gguf_file, const std::filesy
   }
   config["torch_dtype"] = embedding->type == static_cast<std::uint32_t>(TensorType::f16) ? "float16" : "float32";
   write_json(output_folder / "config.json", config);
-  conversion::export_hf_tokenizer(*file, output_folder);
+  // Benchmark models with random weights carry no tokenizer; their ONNX graphs are still useful.
+  if (require_tokenizer || file->get_string_array("tokenizer.ggml.tokens") != nullptr) conversion::export_hf_tokenizer(*file, output_folder);
 }
 
 }  // namespace docent::engine

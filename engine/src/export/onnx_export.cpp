@@ -361,7 +361,7 @@ void export_onnx_model(const std::filesystem::path& gguf, const std::filesystem:
   const WeightFormat format = weight_format(options);
   const auto file = GgufFile::open(gguf);
   Shape shape = read_shape(*file);
-  conversion::export_hf_metadata(*file, output_folder);  // config.json, tokenizer files; checks the architecture
+  conversion::export_hf_metadata(*file, output_folder, false);  // config.json, tokenizer files; checks the architecture
   const GgufTensorInfo* embedding = file->find_tensor("token_embd.weight");
   shape.vocab = embedding->shape[1];
   TensorSource source(*file, shape.architecture, static_cast<int>(shape.heads), static_cast<int>(shape.kv_heads));

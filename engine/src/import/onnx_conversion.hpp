@@ -18,6 +18,7 @@ HfModelShape read_hf_shape(const std::filesystem::path& folder);
 
 // config.json, 1_Pooling/config.json (BERT) and the tokenizer files of a GGUF model, without the
 // weights (export_hf_model writes those as safetensors, the ONNX export as initializers).
-void export_hf_metadata(const GgufFile& file, const std::filesystem::path& output_folder);
+// Without `require_tokenizer`, a model that has no tokenizer gets none (instead of an error).
+void export_hf_metadata(const GgufFile& file, const std::filesystem::path& output_folder, bool require_tokenizer = true);
 
 }  // namespace docent::engine::conversion
