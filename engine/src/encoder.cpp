@@ -78,9 +78,20 @@ std::vector<std::vector<float>> Encoder::embed(const std::vector<std::vector<std
   }
   if (total == 0) return {};
 
-  auto buffer = [total](std::int64_t width) { return std::vector<float>(static_cast<std::size_t>(total * width)); };
-  std::vector<float> x = buffer(hidden), q = buffer(query_width), k = buffer(query_width), v = buffer(query_width),
-                     attended = buffer(query_width), projected = buffer(hidden), up = buffer(p.ffn);
+  // Buffers reused across calls on this thread (embed may run on several threads at once);
+  // up to kKeptBufferFloats floats each are kept between calls.
+  constexpr std::int64_t kKeptBufferFloats = 4 << 20;
+  struct Buffers {
+    std::vector<float> x, q, k, v, attended, projected, up;
+  };
+  thread_local Buffers buffers;
+  auto buffer = [total](std::vector<float>& values, std::int64_t width) -> std::vector<float>& {
+    values.resize(static_cast<std::size_t>(total * width));
+    return values;
+  };
+  std::vector<float>&x = buffer(buffers.x, hidden), &q = buffer(buffers.q, query_width), &k = buffer(buffers.k, query_width),
+  &v = buffer(buffers.v, query_width), &attended = buffer(buffers.attended, query_width),
+  &projected = buffer(buffers.projected, hidden), &up = buffer(buffers.up, p.ffn);
   std::vector<float> scratch(static_cast<std::size_t>(hidden));
   const TensorView& types = w.get(TensorRole::token_type_embedding);
   for (std::size_t s = 0; s < sequences.size(); ++s) {
@@ -124,6 +135,8 @@ std::vector<std::vector<float>> Encoder::embed(const std::vector<std::vector<std
 
   std::vector<std::vector<float>> result;
   result.reserve(sequences.size());
+  // A big batch's buffers are not kept for the thread's lifetime.
+  const bool release_buffers = static_cast<std::int64_t>(up.size()) > kKeptBufferFloats;
   for (std::size_t s = 0; s < sequences.size(); ++s) {
     std::vector<float> pooled(static_cast<std::size_t>(hidden), 0.0f);
     const std::int64_t length = static_cast<std::int64_t>(sequences[s].size());
@@ -144,6 +157,7 @@ std::vector<std::vector<float>> Encoder::embed(const std::vector<std::vector<std
     }
     result.push_back(std::move(pooled));
   }
+  if (release_buffers) buffers = Buffers{};
   return result;
 }
 

@@ -119,7 +119,9 @@ void Transformer::forward(std::span<const std::int32_t> tokens, KvCache& cache, 
   const std::int64_t hidden = p.hidden, query_width = static_cast<std::int64_t>(p.heads) * p.head_dim,
                      kv_width = static_cast<std::int64_t>(p.kv_heads) * p.head_dim;
   // Scratch reused across calls on this thread (forward may run on several threads at once,
-  // each with its own cache).
+  // each with its own cache); kept between calls up to kKeptScratchFloats floats a buffer
+  // (a 512-token prefill window of a 1.5B model fits).
+  constexpr std::int64_t kKeptScratchFloats = 8 << 20;
   struct Scratch {
     std::vector<float> x, normed, q, k, v, attended, projected, gate, up, cosines, sines;
   };
@@ -180,6 +182,7 @@ void Transformer::forward(std::span<const std::int32_t> tokens, KvCache& cache, 
   const TensorView& output = w.has(TensorRole::output) ? w.get(TensorRole::output) : embedding;
   logits.resize(static_cast<std::size_t>(output_rows * p.vocabulary));
   linear(output, nullptr, final_rows, output_rows, logits.data(), options_.rounding);
+  if (static_cast<std::int64_t>(gate.size()) > kKeptScratchFloats) scratch = Scratch{};
 }
 
 void Transformer::prefill(std::span<const std::int32_t> tokens, KvCache& cache, std::vector<float>& logits,
