@@ -1,6 +1,7 @@
 // `docent ask QUESTION`: an answer from the library, every claim cited to file and page.
 #include <iostream>
 
+#include "answer_print.hpp"
 #include "command.hpp"
 #include "docent/retrieval.hpp"
 #include "output.hpp"
@@ -21,8 +22,6 @@ struct AskFlags {
   float temperature = 0.0f;
   std::uint64_t seed = 0;
 };
-
-std::string page_label(const retrieval::Citation& c) { return c.page > 0 ? ", p. " + std::to_string(c.page) : ""; }
 
 int run_ask(const GlobalOptions& globals, const AskFlags& flags) {
   std::string question;
@@ -54,41 +53,16 @@ int run_ask(const GlobalOptions& globals, const AskFlags& flags) {
   }
 
   if (globals.json) {
-    nlohmann::json citations = nlohmann::json::array();
-    for (const auto& c : answer.citations)
-      citations.push_back({{"number", c.number}, {"path", c.path}, {"title", c.title}, {"page", c.page},
-                           {"chunk_id", c.chunk_id}, {"quote", c.quote}});
-    nlohmann::json windows = nlohmann::json::array();
-    for (const auto& w : answer.context.windows)
-      windows.push_back({{"path", w.path}, {"first_page", w.first_page}, {"last_page", w.last_page},
-                         {"tokens", w.tokens}, {"chunks", {w.first_ordinal, w.last_ordinal}}});
-    print_json({{"question", question},
-                {"answer", answer.text},
-                {"thinking", answer.thinking},
-                {"extractive", answer.extractive},
-                {"found", answer.found},
-                {"citations", citations},
-                {"removed_citations", answer.removed_citations},
-                {"context", {{"tokens", answer.context.tokens}, {"windows", windows}}},
-                {"timings", {{"retrieval_seconds", answer.retrieval_seconds}, {"answer_seconds", answer.answer_seconds}}}});
+    auto json = answer_json(answer);
+    json["question"] = question;
+    print_json(json);
     return answer.found ? kOk : kNotFound;
   }
   if (!answer.found) {
     std::cout << answer.text << "\n(searched " << library.stats().documents << " documents; try other words, or `docent search`.)\n";
     return kNotFound;
   }
-  if (answer.extractive) {
-    std::cout << "Extractive answer — sentences quoted from your documents (no language model configured):\n\n";
-    std::cout << answer.text;
-  }
-  if (!answer.extractive && answer.text.find_first_not_of(" \n\t") == std::string::npos)
-    std::cout << "(the model gave no answer within --max-tokens" << (answer.thinking.empty() ? "" : "; its reasoning used them")
-              << ")";
-  std::cout << "\n\nSources:\n";
-  for (const auto& c : answer.citations)
-    std::cout << "[" << c.number << "] " << c.path << page_label(c) << ": \"" << c.quote << "\"\n";
-  for (int number : answer.removed_citations)
-    print_error("the model cited [" + std::to_string(number) + "], which is not one of the sources; removed");
+  print_answer(answer);
   return kOk;
 }
 

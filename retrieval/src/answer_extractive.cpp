@@ -48,19 +48,30 @@ Answer answer_extractive(const index::Library& library, const std::string& quest
     }
   }
   std::set<std::string> wanted(question_terms.begin(), question_terms.end());
+  auto focus_list = content_terms(options.focus);
+  std::set<std::string> focus(focus_list.begin(), focus_list.end());
+  // With a focus, only its terms count towards coverage; the query's other terms (the topic a
+  // follow-up carries over) only tip the balance between sentences that answer the focus.
+  auto counts_for_coverage = [&](const std::string& term) { return focus.empty() || focus.count(term) > 0; };
+  constexpr double kTopicWeight = 0.25;
   double total_weight = 0;
   std::map<std::string, double> weight;
+  for (const auto& term : focus) wanted.insert(term);
   for (const auto& term : wanted) {
     weight[term] = std::log(1.0 + (candidates.size() + 1.0) / (1.0 + document_frequency[term]));
     // A number in a question ("car 41", "in 1947") pins the answer down more than any word;
     // rarity within a small context underrates it.
     if (std::isdigit(static_cast<unsigned char>(term[0]))) weight[term] *= 2;
-    total_weight += weight[term];
+    if (counts_for_coverage(term)) total_weight += weight[term];
+    else weight[term] *= kTopicWeight;
   }
   for (std::size_t i = 0; i < candidates.size(); ++i) {
-    double matched = 0;
+    double matched = 0, covered = 0;
     for (const auto& term : wanted)
-      if (sentence_terms[i].count(term)) matched += weight[term];
+      if (sentence_terms[i].count(term)) {
+        matched += weight[term];
+        if (counts_for_coverage(term)) covered += weight[term];
+      }
     // Question terms that stand next to each other ("car 41") and also stand close together in
     // the sentence ("car number 41") say more than the same words scattered.
     const auto& sequence = sentence_sequences[i];
@@ -74,10 +85,14 @@ Answer answer_extractive(const index::Library& library, const std::string& quest
         for (std::size_t b = a + 1; b < sequence.size() && b <= a + 3; ++b)
           if (sequence[b] == second) near = true;
       }
-      if (near) matched += std::min(weight[first], weight[second]);
+      if (near) {
+        double bonus = std::min(weight[first], weight[second]);
+        matched += bonus;
+        if (counts_for_coverage(first) && counts_for_coverage(second)) covered += bonus;
+      }
     }
     auto& candidate = candidates[i];
-    candidate.coverage = total_weight > 0 ? matched / total_weight : 0;
+    candidate.coverage = total_weight > 0 ? covered / total_weight : 0;
     std::size_t words = sentence_terms[i].size();
     // Headings and fragments ("## Soil") are not answers.
     auto text = std::string_view(candidate.window->text).substr(candidate.start, candidate.end - candidate.start);
@@ -87,6 +102,8 @@ Answer answer_extractive(const index::Library& library, const std::string& quest
     }
     // Prefer sentences from better-ranked windows, and not the longest ones merely for length.
     candidate.score = matched / (1.0 + 0.1 * candidate.window->best_rank) / (1.0 + 0.02 * words);
+    // With a focus, a sentence that matches only the carried-over topic answers nothing.
+    if (!focus.empty() && candidate.coverage < 0.3) candidate.score = 0;
   }
   std::stable_sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
 

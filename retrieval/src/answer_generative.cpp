@@ -7,6 +7,7 @@
 
 #include "docent/engine.hpp"
 #include "docent/retrieval.hpp"
+#include "generation.hpp"
 #include "text_terms.hpp"
 
 namespace docent::retrieval {
@@ -75,27 +76,86 @@ std::vector<int> drop_unknown_citations(std::string& text, std::size_t sources) 
 
 }  // namespace
 
-Answer answer_generative(const index::Library& library, const std::string& question, const AnswerOptions& options,
-                         const GenerativeOptions& generation) {
-  using Clock = std::chrono::steady_clock;
-  auto started = Clock::now();
-  auto model = engine::Model::load(generation.model);
+LoadedGenerator load_generator(const GenerativeOptions& generation) {
+  LoadedGenerator loaded;
+  loaded.model = engine::Model::load(generation.model);
   engine::GeneratorOptions generator_options;
   generator_options.context_length = generation.context_length;
-  engine::Generator generator(model, generator_options);
+  loaded.generator = std::make_unique<engine::Generator>(loaded.model, generator_options);
+  loaded.family = loaded.model->info().chat_template_family;
+  if (loaded.family.empty() || loaded.family == "none") loaded.family = "chatml";
+  return loaded;
+}
+
+GeneratedText run_chat(LoadedGenerator& loaded, const std::vector<engine::ChatMessage>& messages, int max_tokens,
+                       const GenerativeOptions& generation, bool stream, bool skip_thinking) {
+  GeneratedText out;
+  const auto& tokenizer = loaded.model->tokenizer();
+  auto prompt = engine::encode_chat(tokenizer, loaded.family, messages, true);
+  bool opens_in_thinking = loaded.family == "deepseek-r1";
+  if (opens_in_thinking && skip_thinking) {
+    auto close = tokenizer.encode("\n</think>\n\n", false, true);
+    prompt.insert(prompt.end(), close.begin(), close.end());
+    opens_in_thinking = false;
+  }
+  engine::ThinkSplitter splitter(
+      [&](std::string_view text) {
+        out.answer += text;
+        if (stream && generation.on_answer) generation.on_answer(text);
+      },
+      [&](std::string_view text) {
+        out.thinking += text;
+        if (stream && generation.on_thinking) generation.on_thinking(text);
+      },
+      opens_in_thinking);
+  engine::GenerationOptions generate;
+  generate.max_tokens = max_tokens;
+  generate.sampling.temperature = generation.temperature;
+  generate.sampling.seed = generation.seed;
+  loaded.generator->reset();
+  loaded.generator->generate_tokens(prompt, generate, [&](std::string_view piece) {
+    splitter.feed(piece);
+    return true;
+  });
+  splitter.finish();
+  return out;
+}
+
+Answer answer_generative(const index::Library& library, const std::string& question, const AnswerOptions& options,
+                         const GenerativeOptions& generation) {
+  auto loaded = load_generator(generation);
+  return answer_with_generator(library, question, question, options, generation, loaded, {});
+}
+
+Answer answer_with_generator(const index::Library& library, const std::string& question, const std::string& search_query,
+                             const AnswerOptions& options, const GenerativeOptions& generation, LoadedGenerator& loaded,
+                             const std::vector<ConversationExchange>& history) {
+  using Clock = std::chrono::steady_clock;
+  auto started = Clock::now();
+  const auto& tokenizer = loaded.model->tokenizer();
 
   // The budget is what the model's context leaves after the answer reserve and the prompt's
-  // own words (instructions, question, source labels), never more than asked for.
-  const auto& tokenizer = model->tokenizer();
-  std::size_t overhead = tokenizer.count(kInstructions) + tokenizer.count(question) + 64;
-  std::size_t room = static_cast<std::size_t>(std::max(0, generator.context_length() - generation.max_tokens));
+  // own words (instructions, question, source labels), never more than asked for. Earlier
+  // exchanges get at most a quarter of that room, the most recent kept first.
+  std::size_t room = static_cast<std::size_t>(std::max(0, loaded.generator->context_length() - generation.max_tokens));
+  std::vector<engine::ChatMessage> earlier;
+  std::size_t history_tokens = 0;
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    std::string said = it->answer;
+    drop_unknown_citations(said, 0);  // its source numbers belonged to another turn
+    std::size_t tokens = tokenizer.count(it->question) + tokenizer.count(said) + 16;
+    if (history_tokens + tokens > room / 4) break;
+    history_tokens += tokens;
+    earlier.insert(earlier.begin(), {{"user", it->question}, {"assistant", said}});
+  }
+  std::size_t overhead = tokenizer.count(kInstructions) + tokenizer.count(question) + 64 + history_tokens;
   AnswerOptions fitted = options;
   fitted.context.token_budget = std::min(options.context.token_budget, room > overhead ? room - overhead : 0);
   auto count = [&](std::string_view text) { return tokenizer.count(text); };
 
   Answer answer;
   answer.extractive = false;
-  answer.context = assemble_context(library, question, fitted.context, count);
+  answer.context = assemble_context(library, search_query, fitted.context, count);
   auto retrieved = Clock::now();
   answer.retrieval_seconds = std::chrono::duration<double>(retrieved - started).count();
   if (answer.context.windows.empty()) {
@@ -105,37 +165,20 @@ Answer answer_generative(const index::Library& library, const std::string& quest
   }
   answer.found = true;
 
-  std::string family = model->info().chat_template_family;
-  if (family.empty() || family == "none") family = "chatml";
   std::vector<engine::ChatMessage> messages;
-  if (family == "deepseek-r1") {
+  std::string sources = build_prompt(answer.context, question);
+  if (loaded.family == "deepseek-r1") {
     // R1 distills are tuned to take instructions in the user turn rather than a system prompt.
-    messages.push_back({"user", std::string(kInstructions) + "\n\n" + build_prompt(answer.context, question)});
+    messages = earlier;
+    messages.push_back({"user", std::string(kInstructions) + "\n\n" + sources});
   } else {
     messages.push_back({"system", kInstructions});
-    messages.push_back({"user", build_prompt(answer.context, question)});
+    messages.insert(messages.end(), earlier.begin(), earlier.end());
+    messages.push_back({"user", sources});
   }
-  auto prompt = engine::encode_chat(tokenizer, family, messages, true);
-
-  engine::ThinkSplitter splitter(
-      [&](std::string_view text) {
-        answer.text += text;
-        if (generation.on_answer) generation.on_answer(text);
-      },
-      [&](std::string_view text) {
-        answer.thinking += text;
-        if (generation.on_thinking) generation.on_thinking(text);
-      },
-      family == "deepseek-r1");
-  engine::GenerationOptions generate;
-  generate.max_tokens = generation.max_tokens;
-  generate.sampling.temperature = generation.temperature;
-  generate.sampling.seed = generation.seed;
-  generator.generate_tokens(prompt, generate, [&](std::string_view piece) {
-    splitter.feed(piece);
-    return true;
-  });
-  splitter.finish();
+  auto generated = run_chat(loaded, messages, generation.max_tokens, generation, true);
+  answer.text = std::move(generated.answer);
+  answer.thinking = std::move(generated.thinking);
 
   answer.removed_citations = drop_unknown_citations(answer.text, answer.context.windows.size());
   // Each cited source: the sentence that best supports the text just before its marker.
@@ -149,7 +192,7 @@ Answer answer_generative(const index::Library& library, const std::string& quest
     std::size_t begin = end > 300 ? end - 300 : 0;
     std::string claim = answer.text.substr(begin, end - begin);
     const auto& window = answer.context.windows[static_cast<std::size_t>(number - 1)];
-    auto [quote, page] = best_support(window, claim + " " + question);
+    auto [quote, page] = best_support(window, claim + " " + search_query);
     Citation citation;
     citation.number = number;
     citation.path = window.path;

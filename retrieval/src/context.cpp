@@ -1,36 +1,68 @@
 // Sliding-window context assembly: hits widened to neighbouring chunks, merged per document,
 // overlap text kept once, fitted to a token budget.
+//
+// A selection is a set of byte ranges of each document's joined text; ranges that overlap or
+// touch become one window, so overlap between chunks is paid for and shown once.
 #include <algorithm>
+#include <cmath>
 #include <map>
+#include <set>
 
 #include "docent/retrieval.hpp"
+#include "text_terms.hpp"
 
 namespace docent::retrieval {
 
 namespace {
 
-// Chunk text between [low, high] with each overlap kept once. Chunk offsets index the same
-// joined document text, so the part of a chunk already covered by its predecessor is exactly
-// the bytes before the predecessor's end offset.
-void build_text(const std::vector<index::ChunkRecord>& chunks, ContextWindow& window) {
-  std::int64_t covered_until = -1;
-  window.text.clear();
-  for (int ordinal = window.first_ordinal; ordinal <= window.last_ordinal; ++ordinal) {
-    const auto& chunk = chunks[static_cast<std::size_t>(ordinal)];
-    if (covered_until < 0) {
-      window.start_offset = static_cast<std::size_t>(chunk.start_offset);
-      window.text = chunk.text;
-    } else if (chunk.end_offset > covered_until) {
-      auto skip = static_cast<std::size_t>(std::max<std::int64_t>(0, covered_until - chunk.start_offset));
-      if (chunk.start_offset > covered_until) window.text += "\n";  // a gap (should not happen)
-      window.text.append(chunk.text, std::min(skip, chunk.text.size()));
+struct Range {
+  std::size_t from = 0, to = 0;  // [from, to) in the document's joined text
+  int rank = 0;                  // best rank of the hits that brought it in
+};
+
+// One document's chunks (by ordinal) and what of it is selected.
+struct DocumentSelection {
+  std::int64_t id = 0;
+  std::string path, title;
+  std::vector<index::ChunkRecord> chunks;
+  std::vector<Range> ranges;  // merged: sorted, disjoint, not touching
+  std::size_t tokens = 0;
+
+  // The text of [from, to) from the chunks covering it (chunk text equals the joined text at
+  // its offsets, so each byte is taken from the first chunk that holds it).
+  std::string text(std::size_t from, std::size_t to) const {
+    std::string out;
+    std::size_t covered = from;
+    for (const auto& chunk : chunks) {
+      auto start = static_cast<std::size_t>(chunk.start_offset), end = static_cast<std::size_t>(chunk.end_offset);
+      if (end <= covered || start >= to) continue;
+      if (start > covered) out += "\n";  // bytes no chunk holds (should not happen inside a range)
+      std::size_t begin = std::max(covered, start), stop = std::min(to, end);
+      out.append(chunk.text, begin - start, stop - begin);
+      covered = stop;
+      if (covered >= to) break;
     }
-    covered_until = std::max(covered_until, chunk.end_offset);
+    return out;
   }
-  window.first_page = chunks[static_cast<std::size_t>(window.first_ordinal)].first_page;
-  window.last_page = window.first_page;
-  for (int ordinal = window.first_ordinal; ordinal <= window.last_ordinal; ++ordinal)
-    window.last_page = std::max(window.last_page, chunks[static_cast<std::size_t>(ordinal)].last_page);
+};
+
+std::vector<Range> merged_with(const std::vector<Range>& ranges, Range added) {
+  std::vector<Range> out;
+  bool placed = false;
+  for (const auto& range : ranges) {
+    if (range.to < added.from) {
+      out.push_back(range);
+    } else if (added.to < range.from) {
+      if (!placed) out.push_back(added), placed = true;
+      out.push_back(range);
+    } else {  // overlapping or touching: absorbed into `added`
+      added.from = std::min(added.from, range.from);
+      added.to = std::max(added.to, range.to);
+      added.rank = std::min(added.rank, range.rank);
+    }
+  }
+  if (!placed) out.push_back(added);
+  return out;
 }
 
 // Page boundaries inside multi-page windows, from the stored page lengths.
@@ -45,6 +77,41 @@ void locate_pages(const index::Library& library, std::map<std::int64_t, std::vec
   }
   for (int page = window.first_page + 1; page <= window.last_page; ++page)
     if (page - 1 < static_cast<int>(starts.size())) window.page_starts.emplace_back(page, starts[page - 1]);
+}
+
+// The run of whole sentences of `chunk` that best matches the query and fits `room` tokens:
+// the sentence whose query terms weigh most, grown towards its better-matching neighbour while
+// it fits. Absolute offsets; empty when no sentence matches or fits.
+std::pair<std::size_t, std::size_t> best_piece(const index::ChunkRecord& chunk, const std::map<std::string, double>& wanted,
+                                               std::size_t room, const ingest::TokenCounter& count) {
+  auto spans = ingest::sentence_spans(chunk.text);
+  std::vector<double> score;
+  for (const auto& span : spans) {
+    std::set<std::string> matched;
+    for (const auto& term : content_terms(std::string_view(chunk.text).substr(span.start, span.end - span.start)))
+      if (wanted.count(term)) matched.insert(term);
+    double weight = 0;
+    for (const auto& term : matched) weight += wanted.at(term);
+    score.push_back(weight);
+  }
+  std::size_t best = spans.size();
+  for (std::size_t i = 0; i < spans.size(); ++i)
+    if (score[i] > 0 && (best == spans.size() || score[i] > score[best])) best = i;
+  if (best == spans.size()) return {0, 0};
+  auto tokens_of = [&](std::size_t a, std::size_t b) {
+    return count(std::string_view(chunk.text).substr(spans[a].start, spans[b].end - spans[a].start));
+  };
+  std::size_t first = best, last = best;
+  if (tokens_of(first, last) > room) return {0, 0};
+  while (true) {
+    bool can_left = first > 0 && tokens_of(first - 1, last) <= room;
+    bool can_right = last + 1 < spans.size() && tokens_of(first, last + 1) <= room;
+    if (!can_left && !can_right) break;
+    if (can_left && (!can_right || score[first - 1] >= score[last + 1])) --first;
+    else ++last;
+  }
+  auto base = static_cast<std::size_t>(chunk.start_offset);
+  return {base + spans[first].start, base + spans[last].end};
 }
 
 }  // namespace
@@ -64,79 +131,136 @@ AssembledContext assemble_context(const index::Library& library, const std::stri
   const Searcher& searcher = options.searcher ? *options.searcher : *own_searcher;
   auto hits = searcher.find(query, options.candidates);
 
-  // Chunks of each document touched, by ordinal (ordinals are dense from 0).
-  std::map<std::int64_t, std::vector<index::ChunkRecord>> chunks_of;
-  std::map<std::int64_t, const index::KeywordHit*> first_hit_of;
+  std::map<std::int64_t, DocumentSelection> documents;
   for (const auto& hit : hits) {
-    auto& chunks = chunks_of[hit.document_id];
-    if (!chunks.empty()) continue;
-    chunks = library.chunks(hit.document_id);
-    std::sort(chunks.begin(), chunks.end(), [](const auto& a, const auto& b) { return a.ordinal < b.ordinal; });
-    first_hit_of[hit.document_id] = &hit;
+    auto& document = documents[hit.document_id];
+    if (!document.chunks.empty()) continue;
+    document.id = hit.document_id;
+    document.path = hit.path;
+    document.title = hit.title;
+    document.chunks = library.chunks(hit.document_id);
+    std::sort(document.chunks.begin(), document.chunks.end(),
+              [](const auto& a, const auto& b) { return a.ordinal < b.ordinal; });
   }
+  auto chunk_of = [&](const index::KeywordHit& hit) -> const index::ChunkRecord& {
+    return documents[hit.document_id].chunks[static_cast<std::size_t>(hit.ordinal)];
+  };
 
-  // The selection: per document, chosen ordinals and the rank that brought each in.
-  std::map<std::int64_t, std::map<int, int>> chosen;
-  std::map<std::int64_t, std::size_t> tokens_of;  // per document, tokens of its windows
   std::size_t total = 0;
-
-  auto windows_of = [&](std::int64_t document_id, const std::map<int, int>& ordinals) {
-    std::vector<ContextWindow> windows;
-    for (auto it = ordinals.begin(); it != ordinals.end();) {
-      ContextWindow window;
-      window.document_id = document_id;
-      window.path = first_hit_of[document_id]->path;
-      window.title = first_hit_of[document_id]->title;
-      window.first_ordinal = it->first;
-      window.best_rank = it->second;
-      int last = it->first;
-      for (++it; it != ordinals.end() && it->first == last + 1; ++it) {
-        last = it->first;
-        window.best_rank = std::min(window.best_rank, it->second);
-      }
-      window.last_ordinal = last;
-      build_text(chunks_of[document_id], window);
-      window.tokens = count(window.text);
-      windows.push_back(std::move(window));
-    }
-    return windows;
-  };
-  // Adds an ordinal if the budget allows; overlap with neighbours already chosen costs nothing.
-  auto try_add = [&](std::int64_t document_id, int ordinal, int rank) {
-    auto& ordinals = chosen[document_id];
-    if (ordinals.count(ordinal)) return;
-    auto trial = ordinals;
-    trial.emplace(ordinal, rank);
+  auto tokens_of = [&](const DocumentSelection& document, const std::vector<Range>& ranges) {
     std::size_t tokens = 0;
-    for (const auto& window : windows_of(document_id, trial)) tokens += window.tokens;
-    if (total - tokens_of[document_id] + tokens > options.token_budget) return;
-    total = total - tokens_of[document_id] + tokens;
-    tokens_of[document_id] = tokens;
-    ordinals = std::move(trial);
+    for (const auto& range : ranges) tokens += count(document.text(range.from, range.to));
+    return tokens;
+  };
+  // Adds a range if the budget allows; text already selected costs nothing again.
+  auto try_add = [&](std::int64_t document_id, std::size_t from, std::size_t to, int rank) {
+    if (to <= from) return false;
+    auto& document = documents[document_id];
+    auto trial = merged_with(document.ranges, {from, to, rank});
+    std::size_t tokens = tokens_of(document, trial);
+    if (total - document.tokens + tokens > options.token_budget) return false;
+    total = total - document.tokens + tokens;
+    document.tokens = tokens;
+    document.ranges = std::move(trial);
+    return true;
+  };
+  auto whole = [&](const index::ChunkRecord& chunk) {
+    return std::pair{static_cast<std::size_t>(chunk.start_offset), static_cast<std::size_t>(chunk.end_offset)};
   };
 
-  // Breadth first: every hit on its own, in rank order, so more distinct places fit; then,
-  // with what is left, hits widen to their neighbours, nearest first, best hits first.
-  for (std::size_t rank = 0; rank < hits.size(); ++rank)
-    try_add(hits[rank].document_id, hits[rank].ordinal, static_cast<int>(rank));
+  // Query terms weighted by rarity among the candidates' sentences, so a sentence holding the
+  // one unusual word asked about outranks one holding two common ones.
+  std::map<std::string, double> wanted;
+  for (const auto& term : content_terms(query)) wanted[term] = 0;
+  std::size_t sentences = 0;
+  for (const auto& hit : hits)
+    for (const auto& span : ingest::sentence_spans(hit.text)) {
+      ++sentences;
+      std::set<std::string> seen;
+      for (const auto& term : content_terms(std::string_view(hit.text).substr(span.start, span.end - span.start)))
+        if (wanted.count(term) && seen.insert(term).second) wanted[term] += 1;
+    }
+  for (auto& [term, frequency] : wanted) frequency = std::log(1.0 + (sentences + 1.0) / (1.0 + frequency));
+  const auto whole_hits = static_cast<std::size_t>(std::max(0, options.whole_hits));
+  const auto piece_tokens = options.piece_tokens;
+
+  // Breadth first: the best hits whole and the rest by their best-matching sentences, in rank
+  // order, so more distinct places fit (on SQuAD this beats whole hits only, see README); then
+  // pieces widen to their whole chunks, then hits to their neighbours, nearest first, best hits
+  // first; what is left goes to trimmed pieces of hits that still did not fit.
+  for (std::size_t rank = 0; rank < hits.size(); ++rank) {
+    const auto& chunk = chunk_of(hits[rank]);
+    int r = static_cast<int>(rank);
+    if (rank < whole_hits) {
+      auto [from, to] = whole(chunk);
+      try_add(hits[rank].document_id, from, to, r);
+    } else {
+      auto [from, to] = best_piece(chunk, wanted, piece_tokens, count);
+      try_add(hits[rank].document_id, from, to, r);
+    }
+  }
+  if (whole_hits < hits.size())
+    for (std::size_t rank = 0; rank < hits.size(); ++rank) {
+      auto [from, to] = whole(chunk_of(hits[rank]));
+      try_add(hits[rank].document_id, from, to, static_cast<int>(rank));
+    }
+  auto fully_chosen = [&](const index::KeywordHit& hit) {
+    auto [from, to] = whole(chunk_of(hit));
+    for (const auto& range : documents[hit.document_id].ranges)
+      if (range.from <= from && to <= range.to) return true;
+    return false;
+  };
   for (int distance = 1; distance <= options.neighbours; ++distance)
     for (std::size_t rank = 0; rank < hits.size(); ++rank) {
       const auto& hit = hits[rank];
-      if (!chosen[hit.document_id].count(hit.ordinal)) continue;  // the hit itself did not fit
-      int last = static_cast<int>(chunks_of[hit.document_id].size()) - 1;
+      if (!fully_chosen(hit)) continue;
+      const auto& chunks = documents[hit.document_id].chunks;
       for (int ordinal : {hit.ordinal - distance, hit.ordinal + distance})
-        if (ordinal >= 0 && ordinal <= last) try_add(hit.document_id, ordinal, static_cast<int>(rank));
+        if (ordinal >= 0 && ordinal < static_cast<int>(chunks.size())) {
+          auto [from, to] = whole(chunks[static_cast<std::size_t>(ordinal)]);
+          try_add(hit.document_id, from, to, static_cast<int>(rank));
+        }
     }
+  for (std::size_t rank = 0; rank < hits.size() && total < options.token_budget; ++rank) {
+    if (fully_chosen(hits[rank])) continue;
+    auto [from, to] = best_piece(chunk_of(hits[rank]), wanted, options.token_budget - total, count);
+    try_add(hits[rank].document_id, from, to, static_cast<int>(rank));
+  }
 
   AssembledContext context;
   std::map<std::int64_t, std::vector<std::size_t>> page_starts_of;
-  for (const auto& [document_id, ordinals] : chosen) {
-    if (ordinals.empty()) continue;
-    for (auto& window : windows_of(document_id, ordinals)) {
+  for (const auto& [document_id, document] : documents) {
+    for (const auto& range : document.ranges) {
+      ContextWindow window;
+      window.document_id = document_id;
+      window.path = document.path;
+      window.title = document.title;
+      window.start_offset = range.from;
+      window.text = document.text(range.from, range.to);
+      window.tokens = count(window.text);
+      window.best_rank = range.rank;
+      window.first_ordinal = -1;
+      for (const auto& chunk : document.chunks) {
+        if (static_cast<std::size_t>(chunk.end_offset) <= range.from || static_cast<std::size_t>(chunk.start_offset) >= range.to)
+          continue;
+        if (window.first_ordinal < 0) {
+          window.first_ordinal = chunk.ordinal;
+          window.first_page = chunk.first_page;
+        }
+        window.last_ordinal = chunk.ordinal;
+        window.last_page = std::max(window.last_page, chunk.last_page);
+      }
       for (const auto& hit : hits)
         if (hit.document_id == document_id && hit.ordinal >= window.first_ordinal && hit.ordinal <= window.last_ordinal)
           window.hit_chunk_ids.push_back(hit.chunk_id);
       locate_pages(library, page_starts_of, window);
+      // A piece of a chunk may lie on fewer pages than the chunk.
+      if (!window.text.empty() && !window.page_starts.empty()) {
+        int first = window.page_at(0), last = window.page_at(window.text.size() - 1);
+        window.first_page = first;
+        window.last_page = last;
+        std::erase_if(window.page_starts, [&](const auto& start) { return start.first <= first || start.first > last; });
+      }
       context.tokens += window.tokens;
       context.windows.push_back(std::move(window));
     }

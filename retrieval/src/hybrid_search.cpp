@@ -116,10 +116,12 @@ std::vector<index::KeywordHit> Searcher::find(const std::string& query, int limi
                                               const index::SearchOptions& keyword_options) const {
   if (limit <= 0) return {};
   const auto& library = *state_->library;
+  // Question words are dropped for BM25 only; the dense side embeds the whole question.
+  const std::string keyword_query = without_question_words(query);
   if (state_->mode == SearchMode::keyword) {
     auto options = keyword_options;
     options.limit = limit;
-    return library.keyword_search(query, options);
+    return library.keyword_search(keyword_query, options);
   }
   auto dense_hits = state_->dense(query, state_->mode == SearchMode::dense ? limit : limit * kCandidateFactor);
   if (state_->mode == SearchMode::dense) {
@@ -137,7 +139,7 @@ std::vector<index::KeywordHit> Searcher::find(const std::string& query, int limi
 
   auto options = keyword_options;
   options.limit = limit * kCandidateFactor;
-  auto keyword_hits = library.keyword_search(query, options);
+  auto keyword_hits = library.keyword_search(keyword_query, options);
   std::vector<std::int64_t> keyword_ids, dense_ids;
   for (const auto& hit : keyword_hits) keyword_ids.push_back(hit.chunk_id);
   for (const auto& hit : dense_hits) dense_ids.push_back(hit.chunk_id);

@@ -52,11 +52,13 @@ SquadReport evaluate_squad(const std::filesystem::path& file, const SquadOptions
 
   SquadReport report;
   auto library = index::Library::open_in_memory();
+  // The baseline's library: each paragraph one unit (one chunk), nothing widened or merged.
+  auto paragraphs = index::Library::open_in_memory();
   auto count = token_counter_for(library);
   const auto& chunking = options.chunking;
   std::vector<Question> questions;
-  std::map<std::string, std::string> paragraph_text;  // document path -> paragraph
   library.begin_bulk();
+  paragraphs.begin_bulk();
   for (const auto& article : root["data"]) {
     std::string title = article.value("title", "");
     int paragraph_number = 0;
@@ -71,8 +73,17 @@ SquadReport evaluate_squad(const std::filesystem::path& file, const SquadOptions
       record.chunks = chunk_records(pages, chunking, count);
       record.document.chunk_count = static_cast<std::int64_t>(record.chunks.size());
       record.pages.push_back({1, context, "ok"});
-      paragraph_text[record.document.path] = context;
       library.put_document(record);
+      if (options.paragraph_baseline) {
+        index::ChunkRecord whole;
+        whole.text = context;
+        whole.first_page = whole.last_page = 1;
+        whole.end_offset = static_cast<std::int64_t>(context.size());
+        whole.token_count = static_cast<std::int64_t>(count(context));
+        record.chunks = {whole};
+        record.document.chunk_count = 1;
+        paragraphs.put_document(record);
+      }
       ++report.contexts;
       for (const auto& qa : paragraph.value("qas", nlohmann::json::array())) {
         Question question;
@@ -85,6 +96,12 @@ SquadReport evaluate_squad(const std::filesystem::path& file, const SquadOptions
     }
   }
   library.end_bulk();
+  paragraphs.end_bulk();
+  if (options.stride > 1) {
+    std::vector<Question> every;
+    for (std::size_t i = 0; i < questions.size(); i += options.stride) every.push_back(std::move(questions[i]));
+    questions = std::move(every);
+  }
   if (options.limit && questions.size() > options.limit) questions.resize(options.limit);
 
   AnswerOptions answer_options;
@@ -105,18 +122,16 @@ SquadReport evaluate_squad(const std::filesystem::path& file, const SquadOptions
       ++answerable;
       std::string context;
       for (const auto& window : answer.context.windows) context += lower_one_line(window.text) + "\n";
-      // Baseline: whole paragraphs in BM25 order until the budget is spent.
+      // Baseline: whole paragraphs in plain BM25 order, each taken whole while it fits.
       std::string baseline;
-      std::size_t used = 0;
-      std::vector<std::string> seen;
-      for (const auto& hit : library.keyword_search(question.text, baseline_search)) {
-        if (std::find(seen.begin(), seen.end(), hit.path) != seen.end()) continue;
-        seen.push_back(hit.path);
-        const auto& text = paragraph_text[hit.path];
-        std::size_t tokens = count(text);
-        if (used + tokens > options.token_budget) break;
-        used += tokens;
-        baseline += lower_one_line(text) + "\n";
+      if (options.paragraph_baseline) {
+        std::size_t used = 0;
+        for (const auto& hit : paragraphs.keyword_search(question.text, baseline_search)) {
+          std::size_t tokens = count(hit.text);
+          if (used + tokens > options.token_budget) continue;
+          used += tokens;
+          baseline += lower_one_line(hit.text) + "\n";
+        }
       }
       bool in_context = false, in_baseline = false;
       double best_exact = 0, best_f1 = 0;

@@ -37,6 +37,25 @@ std::vector<std::string> content_terms(std::string_view text) {
   return terms;
 }
 
+std::string without_question_words(std::string_view query) {
+  static const std::unordered_set<std::string> question_words = {
+      "how", "many", "much", "when", "where", "who", "whom", "whose", "why", "what", "which",
+      "did", "does", "do", "was", "were", "is", "are", "name", "type", "kind"};
+  std::string kept, word;
+  auto flush = [&] {
+    std::string lower = word;
+    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (!word.empty() && !question_words.count(lower)) kept += (kept.empty() ? "" : " ") + word;
+    word.clear();
+  };
+  for (char c : query) {
+    if (word_byte(static_cast<unsigned char>(c))) word += c;
+    else flush();
+  }
+  flush();
+  return kept.empty() ? std::string(query) : kept;
+}
+
 std::string one_line(std::string_view text) {
   std::string flat;
   for (char c : text) {

@@ -228,12 +228,16 @@ struct ContextOptions {
   int neighbours = 1;        // chunks added on each side of a hit, within its document
   std::size_t token_budget = 1500;
   int candidates = 30;       // how many hits are considered before windows are fitted to the budget
+  // The best `whole_hits` hits come in whole; the others first by their best-matching sentences
+  // (at most `piece_tokens`), so more distinct places fit, and are widened while budget remains.
+  int whole_hits = 5;
+  std::size_t piece_tokens = 60;
   std::optional<SearchMode> mode;      // default as for Searcher
   const Searcher* searcher = nullptr;  // reuse one (its mode wins over `mode`)
 };
 
-// A contiguous stretch of one document: one or more hits widened to their neighbours, merged
-// where they touch, with the chunks' shared overlap text kept once.
+// A contiguous stretch of one document: one or more hits (or their best sentences) widened to
+// their neighbours, merged where they touch, with the chunks' shared overlap text kept once.
 struct ContextWindow {
   std::int64_t document_id = 0;
   std::string path;
@@ -287,6 +291,9 @@ struct Answer {
 struct AnswerOptions {
   ContextOptions context;
   int max_sentences = 3;
+  // Extractive: when set (a follow-up's own words, its query also carrying the previous
+  // question's), sentences must answer these words; the rest of the query only breaks ties.
+  std::string focus;
 };
 
 // Best-matching sentences from the assembled context, each cited to its file and page.
@@ -308,6 +315,75 @@ struct GenerativeOptions {
 // for a bad model file.
 Answer answer_generative(const index::Library& library, const std::string& question, const AnswerOptions& options,
                          const GenerativeOptions& generation);
+
+// ---- conversation (`docent chat`) ----
+
+// What a turn of a conversation searches for.
+struct QueryRewrite {
+  std::string query;          // the standalone query that is searched
+  bool follow_up = false;     // the question was read as depending on the previous turn
+  std::string method = "none";  // "none" (searched as asked), "rule" or "model"
+  std::vector<std::string> carried_words;  // rule: words taken over from the previous query
+  std::string focus;          // rule: the follow-up's own content words (what its answer must address)
+  std::string note;           // e.g. why a model's rewrite was not used
+};
+
+// The rule used without a language model. A question is a follow-up of `previous_query` when
+// there is one and the question
+//   (a) has no content words of its own ("why?", "and then?"), or
+//   (b) has at most kFollowUpContentWords content words and either opens with a continuation
+//       cue ("and", "but", "also", "so", "then", "what about", "how about", "what of") or refers
+//       back with a pronoun or demonstrative (it, its, they, them, their, this, that, these,
+//       those, he, she, him, his, her, there, such).
+// Content words are those left after stopwords, question words and conversational filler
+// ("tell", "explain", "more", ...) are removed. A follow-up is searched as the question followed
+// by the previous query's content words it does not already contain (original spelling, at most
+// kCarriedWords, so a chain of follow-ups does not keep growing; numbers are not carried when
+// the follow-up has its own, as "and in 2019?" replaces the year). Anything else is searched as
+// asked: a question that names enough of its own subject starts a new topic.
+inline constexpr std::size_t kFollowUpContentWords = 3;
+inline constexpr std::size_t kCarriedWords = 8;
+QueryRewrite rewrite_follow_up(const std::string& previous_query, const std::string& question);
+
+// One finished exchange, as kept in the history.
+struct ConversationExchange {
+  std::string question;  // as the user asked it
+  std::string query;     // what was searched
+  std::string answer;    // answer text
+};
+
+struct ConversationOptions {
+  AnswerOptions answer;
+  // With a model: follow-ups are rewritten by it (the rule when its output is unusable) and
+  // answers are generated with the recent history in the prompt. Without: rule and extractive.
+  std::optional<GenerativeOptions> generation;
+  std::size_t history_exchanges = 4;  // most recent exchanges shown to the model
+  int rewrite_max_tokens = 96;        // for the model's rewrite (one line; its thinking is skipped)
+  std::function<void(const QueryRewrite&)> on_rewrite;  // called before retrieval, e.g. to show the query
+};
+
+// A conversation over one library: keeps the history and, with a model, keeps it loaded.
+class Conversation {
+ public:
+  // Throws engine::ModelError for a bad model file.
+  Conversation(const index::Library& library, ConversationOptions options);
+  ~Conversation();
+  Conversation(Conversation&&) noexcept;
+
+  struct Reply {
+    QueryRewrite rewrite;
+    Answer answer;
+  };
+  // Rewrites a follow-up into a standalone query, retrieves with it and answers; the exchange
+  // joins the history.
+  Reply ask(const std::string& question);
+  void reset();  // forgets the history
+  const std::vector<ConversationExchange>& history() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // ---- evaluation ----
 
@@ -344,6 +420,10 @@ struct SquadOptions {
   ingest::ChunkOptions chunking;  // how paragraphs are chunked (library defaults unless set)
   int neighbours = 1;
   std::size_t limit = 0;  // evaluate only the first N questions (0 = all)
+  std::size_t stride = 1;  // evaluate every Nth question (a spread-out sample for quick runs)
+  // Also score the baseline: each paragraph one unit ranked by plain FTS5 BM25, whole
+  // paragraphs taken in rank order while they fit the budget.
+  bool paragraph_baseline = true;
   std::function<void(std::size_t done, std::size_t total, const char* phase)> on_progress;
 };
 

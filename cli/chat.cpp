@@ -1,0 +1,161 @@
+// `docent chat`: questions one per line on stdin (a terminal or a pipe), answered like `ask`,
+// with follow-ups ("and in 2019?") rewritten into standalone queries from the history.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "answer_print.hpp"
+#include "command.hpp"
+#include "docent/retrieval.hpp"
+#include "output.hpp"
+
+namespace docent::cli {
+namespace {
+
+struct ChatFlags {
+  std::size_t budget = 1500;
+  int neighbours = 1;
+  int sentences = 3;
+  std::string mode;
+  std::string model;
+  bool extractive = false;
+  bool show_thinking = false;
+  int max_tokens = 512;
+  float temperature = 0.0f;
+  std::uint64_t seed = 0;
+  std::size_t history = 4;
+};
+
+constexpr const char* kHelp =
+    "Ask a question per line. Follow-ups (\"and in 2019?\", \"what about its limits?\") are read with the\n"
+    "conversation so far. Commands: /sources (last sources again), /reset (forget the conversation),\n"
+    "/quit (or end of input).\n";
+
+std::string trimmed(const std::string& line) {
+  auto first = line.find_first_not_of(" \t\r");
+  if (first == std::string::npos) return "";
+  return line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+}
+
+int run_chat(const GlobalOptions& globals, const ChatFlags& flags) {
+  auto library = open_library(globals, false);
+  retrieval::ConversationOptions options;
+  options.answer.context.token_budget = flags.budget;
+  options.answer.context.neighbours = flags.neighbours;
+  options.answer.max_sentences = flags.sentences;
+  if (!flags.mode.empty()) options.answer.context.mode = retrieval::parse_search_mode(flags.mode);
+  options.history_exchanges = flags.history;
+  std::string model = flags.model;
+  if (model.empty() && !flags.extractive) model = library.setting("generator.model").value_or("");
+  if (!model.empty() && !flags.extractive) {
+    retrieval::GenerativeOptions generation;
+    generation.model = model;
+    generation.max_tokens = flags.max_tokens;
+    generation.temperature = flags.temperature;
+    generation.seed = flags.seed;
+    if (!globals.json) {
+      generation.on_answer = [](std::string_view text) { std::cout << text << std::flush; };
+      if (flags.show_thinking)
+        generation.on_thinking = [](std::string_view text) { std::cerr << "\x1b[2m" << text << "\x1b[0m" << std::flush; };
+    }
+    options.generation = std::move(generation);
+  }
+  if (!globals.json)
+    options.on_rewrite = [](const retrieval::QueryRewrite& rewrite) {
+      if (rewrite.follow_up) std::cout << "(searching: " << rewrite.query << ")\n";
+      if (!rewrite.note.empty()) print_error("note: " + rewrite.note);
+      std::cout << std::flush;
+    };
+  retrieval::Conversation conversation(library, std::move(options));
+
+  bool interactive = ::isatty(STDIN_FILENO) == 1 && !globals.json;
+  if (interactive) std::cout << kHelp << (model.empty() || flags.extractive ? "(extractive answers: no language model)\n" : "");
+  std::optional<retrieval::Answer> last;
+  int turn = 0;
+  std::string line;
+  while (true) {
+    if (interactive) std::cout << "\n> " << std::flush;
+    if (!std::getline(std::cin, line)) break;
+    std::string question = trimmed(line);
+    if (question.empty()) continue;
+    if (question == "/quit" || question == "/exit") break;
+    if (question == "/help") {
+      if (!globals.json) std::cout << kHelp;
+      continue;
+    }
+    if (question == "/reset") {
+      conversation.reset();
+      last.reset();
+      if (globals.json) std::cout << nlohmann::json{{"command", "reset"}}.dump() << "\n";
+      else std::cout << "(conversation cleared)\n";
+      continue;
+    }
+    if (question == "/sources") {
+      if (globals.json) {
+        nlohmann::json out{{"command", "sources"}};
+        out["citations"] = last ? answer_json(*last)["citations"] : nlohmann::json::array();
+        std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      } else if (!last || last->citations.empty()) {
+        std::cout << "(no sources yet)\n";
+      } else {
+        print_sources(*last);
+      }
+      continue;
+    }
+    if (question.front() == '/') {
+      print_error("unknown command " + question + " (try /help)");
+      continue;
+    }
+
+    auto reply = conversation.ask(question);
+    ++turn;
+    if (globals.json) {
+      auto out = answer_json(reply.answer);
+      out["turn"] = turn;
+      out["question"] = question;
+      out["query"] = reply.rewrite.query;
+      out["follow_up"] = reply.rewrite.follow_up;
+      out["rewrite"] = reply.rewrite.method;
+      out["carried_words"] = reply.rewrite.carried_words;
+      out["rewrite_note"] = reply.rewrite.note;
+      std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    } else if (!reply.answer.found) {
+      std::cout << reply.answer.text << " (try other words, or /reset to start a new topic)\n";
+    } else {
+      print_answer(reply.answer);
+    }
+    if (!globals.json) std::cout << "\n" << std::flush;  // a blank line between turns
+    last = std::move(reply.answer);
+  }
+  return kOk;
+}
+
+const bool registered = register_command(61, [](CLI::App& app, GlobalOptions& globals, int& exit_code) {
+  auto flags = std::make_shared<ChatFlags>();
+  auto* chat = app.add_subcommand("chat", "Ask questions in a conversation; follow-ups use what was said before");
+  chat->add_option("--budget", flags->budget, "Tokens of context gathered from the library per question")->capture_default_str();
+  chat->add_option("--window", flags->neighbours, "Neighbouring chunks added on each side of a hit")
+      ->check(CLI::Range(0, 10))
+      ->capture_default_str();
+  chat->add_option("--sentences", flags->sentences, "Sentences in an extractive answer")->check(CLI::Range(1, 20))->capture_default_str();
+  chat->add_option("--mode", flags->mode, "Retrieval mode: keyword, dense or hybrid (default: hybrid with an embedding model)")
+      ->check(CLI::IsMember({"keyword", "dense", "hybrid"}));
+  chat->add_option("-m,--model", flags->model, "Generator model (GGUF, Qwen2/Llama family): rewrites follow-ups, writes answers")
+      ->type_name("FILE");
+  chat->add_flag("--extractive", flags->extractive, "Quote sentences instead of generating, even if a model is configured");
+  chat->add_flag("--show-thinking", flags->show_thinking, "Stream a reasoning model's <think> span (to stderr)");
+  chat->add_option("--max-tokens", flags->max_tokens, "Answer length limit, thinking included")->capture_default_str();
+  chat->add_option("--temperature", flags->temperature, "0 = greedy")->capture_default_str();
+  chat->add_option("--seed", flags->seed, "Sampling seed")->capture_default_str();
+  chat->add_option("--history", flags->history, "Earlier exchanges shown to the model")->check(CLI::Range(0, 32))->capture_default_str();
+  chat->footer(
+      "Reads one question per line from standard input, so it also works from a pipe:\n"
+      "  printf 'When was the lighthouse first lit?\\nand how tall is it?\\n' | docent chat\n"
+      "Without a language model a follow-up (few words of its own, opening with \"and\"/\"what about\" or\n"
+      "saying \"it\"/\"they\"/\"that\") is searched with the previous question's words; the searched query is\n"
+      "shown as \"(searching: ...)\". With --json: one JSON object per answered question (JSON lines).");
+  chat->callback([&globals, &exit_code, flags] { exit_code = run_chat(globals, *flags); });
+});
+
+}  // namespace
+}  // namespace docent::cli
