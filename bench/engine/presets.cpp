@@ -110,6 +110,7 @@ RandomModelSpec preset_spec(const Preset& preset) {
   RandomModelSpec spec;
   spec.seed = 5;
   spec.tokenizer_metadata = true;  // llama.cpp refuses a file without a vocabulary
+  spec.fast_random = true;
   if (preset.shape == "r1-qwen-1.5b") {
     // DeepSeek-R1-Distill-Qwen-1.5B's shapes.
     spec.architecture = "qwen2";

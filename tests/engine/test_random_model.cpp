@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 
+#include "encoder.hpp"
 #include "matmul.hpp"
 #include "quant/dequantize.hpp"
 #include "quant/quantize.hpp"
@@ -79,6 +80,89 @@ TEST(RandomModel, RejectsRowsThatDoNotFitTheBlocks) {
   spec.heads = 4;
   spec.weight_type = TensorType::q4_k;
   EXPECT_THROW(write_random_model(temp.path() / "bad.gguf", spec), ModelError);
+}
+
+TEST(RandomModel, BertModelsEmbedAndQ8TracksF32) {
+  docent::test::TempDir temp;
+  RandomModelSpec spec;
+  spec.architecture = "bert";
+  spec.layers = 2;
+  spec.hidden = 64;
+  spec.heads = 4;
+  spec.ffn = 128;
+  spec.vocabulary = 500;
+  spec.context_length = 40;
+  spec.tokenizer_metadata = true;
+  std::vector<std::vector<float>> by_type;
+  for (TensorType type : {TensorType::f32, TensorType::q8_0}) {
+    spec.weight_type = type;
+    const auto path = temp.path() / ("bert-" + std::to_string(static_cast<int>(type)) + ".gguf");
+    write_random_model(path, spec);
+    auto file = GgufFile::open(path);
+    Encoder encoder(file);
+    EXPECT_EQ(encoder.parameters().max_positions, 40);
+    EXPECT_EQ(encoder.default_pooling(), Pooling::cls);
+    EXPECT_EQ(file->find_tensor("token_embd.weight")->type, static_cast<std::uint32_t>(type));
+    EXPECT_EQ(file->find_tensor("position_embd.weight")->type, 0u);  // small tables stay F32
+    const auto* tokens = file->get_string_array("tokenizer.ggml.tokens");
+    ASSERT_NE(tokens, nullptr);
+    ASSERT_EQ(tokens->size(), 500u);
+    EXPECT_EQ((*tokens)[101], "[CLS]");
+    EXPECT_EQ((*tokens)[104], "\xE2\x96\x81" + random_model_word(104));
+    auto vectors = encoder.embed({{101, 200, 300, 102}, {101, 150, 102}}, Pooling::cls);
+    ASSERT_EQ(vectors.size(), 2u);
+    ASSERT_EQ(vectors[0].size(), 64u);
+    double norm = 0;
+    for (float value : vectors[0]) norm += value * value;
+    EXPECT_NEAR(norm, 1.0, 1e-4);
+    by_type.push_back(vectors[0]);
+  }
+  double dot = 0;
+  for (std::size_t i = 0; i < by_type[0].size(); ++i) dot += by_type[0][i] * by_type[1][i];
+  EXPECT_GT(dot, 0.99);  // cosine of unit vectors: Q8_0 weights barely move the embedding
+}
+
+TEST(RandomModel, WordsAreDistinctLowercaseWords) {
+  EXPECT_EQ(random_model_word(103), "");
+  EXPECT_EQ(random_model_word(104), "aaaa");
+  EXPECT_EQ(random_model_word(105), "aaab");
+  EXPECT_NE(random_model_word(30521), random_model_word(30520));
+}
+
+TEST(RandomModel, Q4KMMixFollowsTheLayerRule) {
+  RandomModelSpec spec;
+  spec.layers = 28;
+  apply_q4_k_m_mix(spec);
+  EXPECT_EQ(spec.weight_type, TensorType::q4_k);
+  EXPECT_EQ(spec.tensor_types.at("output.weight"), TensorType::q6_k);
+  int more_bits = 0;
+  for (int layer = 0; layer < 28; ++layer)
+    if (spec.tensor_types.count("blk." + std::to_string(layer) + ".attn_v.weight")) ++more_bits;
+  EXPECT_EQ(more_bits, 14);  // layers 0-2, 24-27 and every third between: half of them
+  EXPECT_TRUE(spec.tensor_types.count("blk.0.ffn_down.weight"));
+  EXPECT_TRUE(spec.tensor_types.count("blk.5.ffn_down.weight"));
+  EXPECT_FALSE(spec.tensor_types.count("blk.3.ffn_down.weight"));
+
+  // Written and loaded: the mix lands in the file and the decoder runs it.
+  docent::test::TempDir temp;
+  RandomModelSpec small;
+  small.layers = 8;
+  small.tokenizer_metadata = true;
+  small.fast_random = true;
+  apply_q4_k_m_mix(small);
+  write_random_model(temp.path() / "mix.gguf", small);
+  auto file = GgufFile::open(temp.path() / "mix.gguf");
+  EXPECT_EQ(file->find_tensor("output.weight")->type, static_cast<std::uint32_t>(TensorType::q6_k));
+  EXPECT_EQ(file->find_tensor("token_embd.weight")->type, static_cast<std::uint32_t>(TensorType::q4_k));
+  EXPECT_EQ(file->find_tensor("blk.0.attn_v.weight")->type, static_cast<std::uint32_t>(TensorType::q6_k));
+  EXPECT_EQ(file->find_tensor("blk.1.attn_q.weight")->type, static_cast<std::uint32_t>(TensorType::q4_k));
+  EXPECT_EQ(file->get_int("general.file_type"), 15);
+  const auto* tokens = file->get_string_array("tokenizer.ggml.tokens");
+  ASSERT_NE(tokens, nullptr);
+  EXPECT_EQ(tokens->size(), 1024u);
+  EXPECT_EQ((*tokens)[10], "\xC4\x8A");  // byte 0x0A's stand-in, U+010A
+  EXPECT_EQ((*tokens)[65], "A");
+  for (float value : last_logits(temp.path() / "mix.gguf")) ASSERT_TRUE(std::isfinite(value));
 }
 
 TEST(Tensor, OwnedStorageAndViews) {
