@@ -14,6 +14,9 @@ namespace docent::retrieval {
 
 namespace {
 
+// A sentence covering less of the question's weight than this does not answer it.
+constexpr double kMinimumCoverage = 0.3;
+
 struct Candidate {
   const ContextWindow* window = nullptr;
   std::size_t start = 0, end = 0;  // in window->text
@@ -103,12 +106,11 @@ Answer answer_extractive(const index::Library& library, const std::string& quest
     // Prefer sentences from better-ranked windows, and not the longest ones merely for length.
     candidate.score = matched / (1.0 + 0.1 * candidate.window->best_rank) / (1.0 + 0.02 * words);
     // With a focus, a sentence that matches only the carried-over topic answers nothing.
-    if (!focus.empty() && candidate.coverage < 0.3) candidate.score = 0;
+    if (!focus.empty() && candidate.coverage < kMinimumCoverage) candidate.score = 0;
   }
   std::stable_sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
 
   // Nothing relevant: no context, or even the best sentence covers too little of the question.
-  constexpr double kMinimumCoverage = 0.3;
   if (candidates.empty() || candidates.front().coverage < kMinimumCoverage) {
     answer.found = false;
     answer.text = "No passage in the library answers this question.";

@@ -185,7 +185,8 @@ AssembledContext assemble_context(const index::Library& library, const std::stri
   const auto piece_tokens = options.piece_tokens;
 
   // Breadth first: the best hits whole and the rest by their best-matching sentences, in rank
-  // order, so more distinct places fit (on SQuAD this beats whole hits only, see README); then
+  // order, so more distinct places fit (SQuAD v1.1 dev, every 5th question, 1,500 tokens:
+  // recall 0.9697 against 0.9669 with every hit whole and 0.9664 with none whole); then
   // pieces widen to their whole chunks, then hits to their neighbours, nearest first, best hits
   // first; what is left goes to trimmed pieces of hits that still did not fit.
   for (std::size_t rank = 0; rank < hits.size(); ++rank) {
