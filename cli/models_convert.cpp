@@ -98,6 +98,9 @@ const bool registered = register_command(71, [](CLI::App& app, GlobalOptions& gl
       ->capture_default_str();
   export_command->add_flag("--zero-points", options->onnx.zero_points, "ONNX quantized weights: asymmetric blocks with zero points");
   export_command->add_flag("--last-logits-only", options->onnx.last_logits_only, "ONNX decoders: logits of the last position only");
+  export_command->add_option("--accuracy-level", options->onnx.int4_accuracy_level,
+                             "ONNX int4: MatMulNBits accuracy_level (0 float compute, 4 int8 activations: ONNX Runtime's fast CPU path)")
+      ->check(CLI::Range(0, 4));
   export_command->callback([&exit_code, options] {
     exit_code = guarded([&] {
       options->onnx.external_data = options->external_data;

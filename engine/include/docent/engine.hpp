@@ -248,6 +248,9 @@ struct OnnxExportOptions {
   int block_size = 32;          // quantized: input columns per scale; 0: one scale per output channel (qdq only)
   bool zero_points = false;     // quantized: asymmetric blocks with explicit zero points
   bool last_logits_only = false;  // decoders: logits of the last position only
+  // int4: MatMulNBits accuracy_level; 0 computes in float (exact), 4 lets ONNX Runtime round
+  // activations to int8 (its fast CPU path, as real int4 exports for CPU use).
+  int int4_accuracy_level = 0;
 };
 void export_onnx_model(const std::filesystem::path& gguf, const std::filesystem::path& output_folder,
                        const OnnxExportOptions& options);

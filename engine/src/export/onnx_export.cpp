@@ -336,6 +336,9 @@ WeightFormat weight_format(const OnnxExportOptions& options) {
   WeightFormat format;
   format.block_size = options.block_size;
   format.zero_points = options.zero_points;
+  format.accuracy_level = options.int4_accuracy_level;
+  if (options.int4_accuracy_level < 0 || options.int4_accuracy_level > 4)
+    throw ModelError("ONNX export: MatMulNBits accuracy level must be 0..4 (got " + std::to_string(options.int4_accuracy_level) + ")");
   if (options.weights == "float") format.encoding = WeightEncoding::float_matmul;
   else if (options.weights == "int4") format.encoding = WeightEncoding::matmul_nbits, format.bits = 4;
   else if (options.weights == "qdq-int4") format.encoding = WeightEncoding::qdq, format.bits = 4;

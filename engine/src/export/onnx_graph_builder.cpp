@@ -177,9 +177,9 @@ std::string GraphBuilder::linear(const std::string& input, const SourceMatrix& w
           }
         inputs.push_back(raw_initializer(name + ".zero_points", onnx::TensorProto::UINT8, {out * zero_bytes}, packed));
       }
-      output = node("MatMulNBits", inputs,
-                    {{"K", in}, {"N", out}, {"bits", std::int64_t{4}}, {"block_size", std::int64_t{blocks->block_size}}},
-                    "com.microsoft");
+      std::vector<Attribute> attributes{{"K", in}, {"N", out}, {"bits", std::int64_t{4}}, {"block_size", std::int64_t{blocks->block_size}}};
+      if (format.accuracy_level > 0) attributes.push_back({"accuracy_level", std::int64_t{format.accuracy_level}});
+      output = node("MatMulNBits", inputs, attributes, "com.microsoft");
     } else {
       // DequantizeLinear on x [in, out]: signed codes without zero points, unsigned with them.
       const bool four = format.bits == 4;

@@ -38,6 +38,7 @@ struct WeightFormat {
   int bits = 4;        // matmul_nbits: 4; qdq: 4 or 8
   int block_size = 32; // along the input dimension; 0: one scale per output channel (qdq only)
   bool zero_points = false;
+  int accuracy_level = 0;  // MatMulNBits: 0 computes in float; 4 lets ONNX Runtime round activations to int8
 };
 
 class GraphBuilder {
