@@ -128,8 +128,15 @@ void attend_rows(const HeadView& head, const QueryRows& rows, const Settings& se
   constexpr int kBlocks = Rows <= 3 ? 4 : Rows <= 6 ? 2 : 1;
   const int blocks = padded / kKeyBlock;
   int block = 0;
-  for (; block + kBlocks <= blocks; block += kBlocks)
+  const std::size_t key_block_bytes = static_cast<std::size_t>(dim) * kKeyBlock * (S == Storage::f16 ? 2 : 4);
+  for (; block + kBlocks <= blocks; block += kBlocks) {
+    // The next pass's key blocks, while this one computes.
+    const int next_end = block + 2 * kBlocks < blocks ? block + 2 * kBlocks : blocks;
+    const char* next = static_cast<const char*>(head.keys) + static_cast<std::size_t>(block + kBlocks) * key_block_bytes;
+    const std::size_t next_bytes = next_end > block + kBlocks ? static_cast<std::size_t>(next_end - block - kBlocks) * key_block_bytes : 0;
+    for (std::size_t offset = 0; offset < next_bytes; offset += 64) _mm_prefetch(next + offset, _MM_HINT_T0);
     score_blocks<S, Rows, kBlocks>(head.keys, dim, queries, block, scores, stride, settings.scale);
+  }
   for (; block < blocks; ++block) score_blocks<S, Rows, 1>(head.keys, dim, queries, block, scores, stride, settings.scale);
   for (int r = 0; r < Rows; ++r)
     softmax_row(scores + static_cast<std::size_t>(r) * stride, rows.visible[r], padded, settings.round_like_reference);
@@ -141,8 +148,18 @@ void attend_rows(const HeadView& head, const QueryRows& rows, const Settings& se
   constexpr int kSlice = 64;
   for (int r = 0; r < Rows; ++r)
     for (int i = 0; i < dim; i += 16) _mm512_mask_storeu_ps(rows.outputs[r] + i, avx512::first_lanes(dim - i), _mm512_setzero_ps());
+  const std::size_t element = S == Storage::f16 ? 2 : 4;
+  const std::size_t row_bytes = static_cast<std::size_t>(dim) * element;
   for (int begin = 0; begin < longest; begin += kSlice) {
     const int end = begin + kSlice < longest ? begin + kSlice : longest;
+    // The next slice's value rows, whole, while this one is summed: the column passes would
+    // otherwise each fetch a different part of every row on demand.
+    const int next_end = end + kSlice < longest ? end + kSlice : longest;
+    for (int j = end; j < next_end; ++j) {
+      const char* row = static_cast<const char*>(head.values) +
+                        static_cast<std::size_t>(j) * static_cast<std::size_t>(head.value_stride) * element;
+      for (std::size_t offset = 0; offset < row_bytes; offset += 64) _mm_prefetch(row + offset, _MM_HINT_T0);
+    }
     if (dim % (16 * kChunks) == 0) {
       for (int column = 0; column < dim; column += 16 * kChunks)
         weighted_sum<S, Rows, kChunks, true>(head.values, head.value_stride, dim, column, begin, end, scores, stride, rows.outputs);
