@@ -10,6 +10,7 @@
 
 #include <fstream>
 #include <map>
+#include <string_view>
 
 #include "docent/engine.hpp"
 #include "import/hf_layout.hpp"
@@ -137,6 +138,10 @@ void GraphMapper::visit(const onnx::NodeProto& node, int index) {
   bool consumes_weight = false;
   for (int i = 0; i < node.input_size(); ++i) consumes_weight = consumes_weight || weight(node.input(i)) != nullptr;
   const std::string where = describe(node, index);
+  if (node.input_size() == 0 || node.output_size() == 0) {  // every mapping below reads input 0 and output 0
+    if (consumes_weight) throw ModelError(source() + ": " + where + " could not be mapped: it consumes a weight but has no output");
+    return;
+  }
 
   if (op == "Cast" && input_weight(0) != nullptr) {
     weights_[node.output(0)] = *input_weight(0);  // precision change only
@@ -183,6 +188,8 @@ void GraphMapper::visit(const onnx::NodeProto& node, int index) {
     }
     product_of_output_[node.output(0)] = slot;
   } else if (op == "Add" && consumes_weight) {
+    if (node.input_size() != 2)
+      throw ModelError(source() + ": " + where + " could not be mapped: an Add of a weight needs exactly two inputs");
     const int weight_input = input_weight(1) != nullptr ? 1 : 0;
     const WeightSource& bias = *input_weight(weight_input);
     auto producer = product_of_output_.find(node.input(1 - weight_input));
@@ -224,7 +231,13 @@ void import_onnx_model(const std::filesystem::path& onnx_file, const std::filesy
   const conversion::HfModelShape shape = conversion::read_hf_shape(folder);
   const InitializerReader reader{onnx_file};
   GraphMapper mapper(model.graph(), reader, shape);
-  mapper.run();
+  try {
+    mapper.run();
+  } catch (const ModelError& error) {  // a few helpers cannot know the file: name it here
+    if (std::string_view(error.what()).find(source) == std::string_view::npos)
+      throw ModelError(source + ": " + error.what());
+    throw;
+  }
   auto& found = mapper.found();
   write_gguf_from_hf_tensors(
       folder,

@@ -18,8 +18,14 @@ std::vector<std::int64_t> InitializerReader::shape(const onnx::TensorProto& tens
 }
 
 std::int64_t InitializerReader::element_count(const onnx::TensorProto& tensor) {
+  // Bounded so that no byte count derived from it can overflow; no real weight comes near it.
+  constexpr std::int64_t kMaxElements = std::int64_t{1} << 40;
   std::int64_t count = 1;
-  for (auto dimension : tensor.dims()) count *= dimension;
+  for (auto dimension : tensor.dims()) {
+    if (dimension < 0 || (dimension != 0 && count > kMaxElements / dimension))
+      throw ModelError("ONNX initializer '" + tensor.name() + "' has a negative or impossibly large shape");
+    count *= dimension;
+  }
   return count;
 }
 
