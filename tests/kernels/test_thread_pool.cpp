@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <numeric>
+#include <thread>
 #include <vector>
 
 #include "parallel/thread_pool.hpp"
@@ -47,4 +48,16 @@ TEST(ThreadPool, SingleThreadPoolRunsInline) {
   int total = 0;  // no atomics needed: everything runs on this thread
   pool.run(10, [&](std::int64_t task) { total += static_cast<int>(task); });
   EXPECT_EQ(total, 45);
+}
+
+TEST(ThreadPool, ConcurrentCallersFromDifferentThreadsAreSerialized) {
+  ThreadPool pool(2);
+  std::atomic<long> total{0};
+  auto caller = [&] {
+    for (int job = 0; job < 300; ++job) pool.run(7, [&](std::int64_t task) { total.fetch_add(task + 1); });
+  };
+  std::thread first(caller), second(caller);
+  first.join();
+  second.join();
+  EXPECT_EQ(total.load(), 2L * 300 * 28);
 }

@@ -222,6 +222,11 @@ class Embedder {
   std::unique_ptr<State> state_;
 };
 
+// Number of threads the engine's parallel loops use (default: $DOCENT_THREADS, else every
+// hardware thread). Set it before loading models; changing it while the engine runs is unsafe.
+void set_engine_threads(int threads);
+int engine_threads();
+
 // ===== section: model conversion (owner: import/export work) =====
 
 // A Hugging Face model folder (config.json; model.safetensors or shards listed in

@@ -7,8 +7,13 @@
 #include "attention/attention.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
+// GCC takes a target pragma; clang (the fuzz build) needs the attribute applied per function.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c")
+#endif
 // GCC 12's own intrinsic headers trip this (the "undefined" pass-through operand).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "attention/avx512_math.hpp"
@@ -198,7 +203,11 @@ void attend_avx512(const HeadView& head, const QueryRows& rows, const Settings& 
 
 }  // namespace docent::engine::attention
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 #else
 

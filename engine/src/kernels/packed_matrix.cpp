@@ -227,8 +227,11 @@ PackedMatrix::PackedMatrix(const TensorView& weight)
   group_bytes_ = header_bytes + block_bytes * static_cast<std::size_t>(blocks_per_row_);
   const std::size_t total = group_bytes_ * static_cast<std::size_t>(groups());
   if (total >= 2 * kHugePage) {
-    // Over-map by one huge page so the start can be aligned to it; the slack is unmapped.
-    const std::size_t length = (total + kHugePage - 1) / kHugePage * kHugePage;
+    // Over-map by one huge page so the start can be aligned to it; the slack is unmapped. The
+    // length stays a multiple of small pages: a huge page is only used where it is fully
+    // covered, so the tail never drags in up to 2 MiB of resident padding.
+    const std::size_t small_page = 4096;
+    const std::size_t length = (total + small_page - 1) / small_page * small_page;
     void* memory = ::mmap(nullptr, length + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (memory == MAP_FAILED) throw std::bad_alloc();
     const auto address = reinterpret_cast<std::uintptr_t>(memory);

@@ -5,8 +5,13 @@
 #include "ops/row_ops.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
+// GCC takes a target pragma; clang (the fuzz build) needs the attribute applied per function.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,fma,f16c")
+#endif
 // GCC 12's own intrinsic headers trip this (the "undefined" pass-through operand).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "attention/avx512_math.hpp"
@@ -45,7 +50,11 @@ void silu_multiply_avx512(float* gate, const float* up, std::int64_t count) {
 
 }  // namespace docent::engine::ops
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 #else
 

@@ -99,6 +99,7 @@ void ThreadPool::dispatch(std::int64_t tasks, Trampoline trampoline, void* conte
     }
     return;
   }
+  std::lock_guard<std::mutex> one_job_at_a_time(dispatch_mutex_);
   trampoline_ = trampoline;
   context_ = context;
   unfinished_.store(tasks, std::memory_order_relaxed);

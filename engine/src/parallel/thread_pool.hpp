@@ -5,6 +5,7 @@
 // futex-backed atomic wait. The calling thread always takes part in the work.
 
 #include <atomic>
+#include <mutex>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -59,6 +60,9 @@ class ThreadPool {
   std::atomic<std::uint64_t> job_{0};
   std::atomic<std::uint32_t> generation_{0};  // mirrors job_'s generation; sleeping workers wait on it
   std::atomic<std::int64_t> unfinished_{0};
+  // One job at a time: two application threads (say, an embedder and a generator) may both
+  // call into the engine; the second waits for the first's parallel region to finish.
+  std::mutex dispatch_mutex_;
   Trampoline trampoline_ = nullptr;
   void* context_ = nullptr;
   std::atomic<bool> stopping_{false};
