@@ -95,6 +95,23 @@ void linear(const TensorView& weight, const TensorView* bias, const float* input
   add_bias(bias, tokens, out, output);
 }
 
+void linear_many(const TensorView* const* weights, const TensorView* const* biases, int count, const float* input,
+                 std::int64_t tokens, float* const* outputs, ActivationRounding rounding) {
+  const kernels::KernelSet* set = kernels::active_kernel_set();
+  bool fused = set != nullptr && rounding == ActivationRounding::like_reference && count >= 1 && count <= 8;
+  const kernels::PackedMatrix* packed[8];
+  for (int i = 0; fused && i < count; ++i) {
+    packed[i] = weights[i]->packed;
+    fused = packed[i] != nullptr;
+  }
+  if (fused && kernels::can_share_activations(packed, count)) {
+    kernels::packed_linear_many(packed, outputs, count, input, tokens, *set);
+    for (int i = 0; i < count; ++i) add_bias(biases[i], tokens, weights[i]->row_count(), outputs[i]);
+    return;
+  }
+  for (int i = 0; i < count; ++i) linear(*weights[i], biases[i], input, tokens, outputs[i], rounding);
+}
+
 void embedding_row(const TensorView& table, std::int64_t index, float* out) {
   dequantize_row(table.type, table.row(index), out, table.row_length());
 }

@@ -21,6 +21,11 @@ enum class ActivationRounding { like_reference, none };
 void linear(const TensorView& weight, const TensorView* bias, const float* input, std::int64_t tokens,
             float* output, ActivationRounding rounding = ActivationRounding::like_reference);
 
+// The same input through several weights (q/k/v, or gate/up): output i = linear(weight i).
+// Runs them as one fused kernel call when they allow it, else one after the other.
+void linear_many(const TensorView* const* weights, const TensorView* const* biases, int count, const float* input,
+                 std::int64_t tokens, float* const* outputs, ActivationRounding rounding = ActivationRounding::like_reference);
+
 // Decodes row `index` of an embedding table into `out` (exact, no activation rounding).
 void embedding_row(const TensorView& table, std::int64_t index, float* out);
 

@@ -147,12 +147,15 @@ void Transformer::forward(std::span<const std::int32_t> tokens, KvCache& cache, 
     std::copy(x.begin(), x.end(), normed.begin());
     ops::rms_norm(normed.data(), count, hidden, attention_norms_[static_cast<std::size_t>(layer)].data(), epsilon);
     auto bias = [&](TensorRole role) { return w.has(role, layer) ? &w.get(role, layer) : nullptr; };
-    linear(w.get(TensorRole::attention_query, layer), bias(TensorRole::attention_query_bias), normed.data(), count, q.data(),
-           options_.rounding);
-    linear(w.get(TensorRole::attention_key, layer), bias(TensorRole::attention_key_bias), normed.data(), count, k.data(),
-           options_.rounding);
-    linear(w.get(TensorRole::attention_value, layer), bias(TensorRole::attention_value_bias), normed.data(), count, v.data(),
-           options_.rounding);
+    {
+      // q, k and v read the same normed rows: one fused call (one parallel region).
+      const TensorView* projections[] = {&w.get(TensorRole::attention_query, layer), &w.get(TensorRole::attention_key, layer),
+                                         &w.get(TensorRole::attention_value, layer)};
+      const TensorView* biases[] = {bias(TensorRole::attention_query_bias), bias(TensorRole::attention_key_bias),
+                                    bias(TensorRole::attention_value_bias)};
+      float* outputs[] = {q.data(), k.data(), v.data()};
+      linear_many(projections, biases, 3, normed.data(), count, outputs, options_.rounding);
+    }
     for (int t = 0; t < count; ++t) {
       const float* cosine = cosines.data() + t * pairs;
       const float* sine = sines.data() + t * pairs;
@@ -166,8 +169,12 @@ void Transformer::forward(std::span<const std::int32_t> tokens, KvCache& cache, 
 
     std::copy(x.begin(), x.end(), normed.begin());
     ops::rms_norm(normed.data(), count, hidden, ffn_norms_[static_cast<std::size_t>(layer)].data(), epsilon);
-    linear(w.get(TensorRole::ffn_gate, layer), nullptr, normed.data(), count, gate.data(), options_.rounding);
-    linear(w.get(TensorRole::ffn_up, layer), nullptr, normed.data(), count, up.data(), options_.rounding);
+    {
+      const TensorView* projections[] = {&w.get(TensorRole::ffn_gate, layer), &w.get(TensorRole::ffn_up, layer)};
+      const TensorView* no_biases[] = {nullptr, nullptr};
+      float* outputs[] = {gate.data(), up.data()};
+      linear_many(projections, no_biases, 2, normed.data(), count, outputs, options_.rounding);
+    }
     ops::silu_multiply(gate.data(), up.data(), static_cast<std::int64_t>(gate.size()));
     if (ffn_down_hadamard_block_ > 0)
       for (int t = 0; t < count; ++t) walsh_hadamard_blocks(&gate[static_cast<std::size_t>(t * p.ffn)], p.ffn, ffn_down_hadamard_block_);

@@ -3,11 +3,19 @@
 #include <algorithm>
 #include <cmath>
 
+#include "parallel/thread_pool.hpp"
 #include "quant/half.hpp"
 
 namespace docent::engine::kernels {
 
 namespace {
+
+// Round half to even for |value| < 2^22 without a library call, so the loops vectorize: adding
+// and removing 1.5 * 2^23 leaves the rounded value (default rounding mode, as nearbyint uses).
+inline float round_half_even(float value) {
+  constexpr float kShift = 12582912.0f;
+  return (value + kShift) - kShift;
+}
 
 // Matches round_trip_q8_0: scale F16(max/127), values round-half-even(x * 127/max).
 void quantize_block32(const float* x, ActivationBlock32& out) {
@@ -17,7 +25,7 @@ void quantize_block32(const float* x, ActivationBlock32& out) {
   const float inverse = magnitude != 0 ? 127.0f / magnitude : 0.0f;
   std::int32_t sum = 0;
   for (int j = 0; j < 32; ++j) {
-    out.q[j] = static_cast<std::int8_t>(std::nearbyint(x[j] * inverse));
+    out.q[j] = static_cast<std::int8_t>(round_half_even(x[j] * inverse));
     sum += out.q[j];
   }
   out.sum = sum;
@@ -41,7 +49,7 @@ void quantize_block256(const float* x, ActivationBlock256& out) {
   }
   const float inverse_scale = -127.0f / extreme;
   for (int j = 0; j < 256; ++j)
-    out.q[j] = static_cast<std::int8_t>(std::min(127, static_cast<int>(std::nearbyint(inverse_scale * x[j]))));
+    out.q[j] = static_cast<std::int8_t>(std::min(127.0f, round_half_even(inverse_scale * x[j])));
   for (int group = 0; group < 16; ++group) {
     std::int32_t sum = 0;
     for (int j = 0; j < 16; ++j) sum += out.q[16 * group + j];
@@ -68,7 +76,9 @@ void QuantizedActivations::quantize(ActivationFormat format, const float* input,
   row_bytes_ = static_cast<std::size_t>(blocks_per_row_) *
                (format == ActivationFormat::blocks32 ? sizeof(ActivationBlock32) : sizeof(ActivationBlock256));
   storage_.resize(row_bytes_ * static_cast<std::size_t>(tokens));
-  for (std::int64_t t = 0; t < tokens; ++t) {
+  // A prompt's rows are independent: quantize them in parallel (one row inline for decode).
+  ThreadPool::shared().parallel_for(tokens, 4, [&](std::int64_t first, std::int64_t end) {
+  for (std::int64_t t = first; t < end; ++t) {
     const float* x = input + t * columns;
     std::uint8_t* row_start = storage_.data() + static_cast<std::size_t>(t) * row_bytes_;
     if (format == ActivationFormat::blocks32) {
@@ -79,6 +89,7 @@ void QuantizedActivations::quantize(ActivationFormat format, const float* input,
       for (std::int64_t b = 0; b < blocks_per_row_; ++b) quantize_block256(x + 256 * b, blocks[b]);
     }
   }
+  });
 }
 
 }  // namespace docent::engine::kernels

@@ -80,30 +80,56 @@ std::int64_t tokens_per_sweep(std::size_t activation_row_bytes) {
 
 void packed_linear(const PackedMatrix& weight, const float* input, std::int64_t tokens, float* output,
                    const KernelSet& set) {
+  const PackedMatrix* weights[] = {&weight};
+  float* outputs[] = {output};
+  packed_linear_many(weights, outputs, 1, input, tokens, set);
+}
+
+bool can_share_activations(const PackedMatrix* const* weights, int count) {
+  for (int i = 1; i < count; ++i)
+    if (weights[i]->columns() != weights[0]->columns() ||
+        activation_format(weights[i]->type()) != activation_format(weights[0]->type()))
+      return false;
+  return true;
+}
+
+void packed_linear_many(const PackedMatrix* const* weights, float* const* outputs, int count, const float* input,
+                        std::int64_t tokens, const KernelSet& set) {
   // Per calling thread, reused across calls. Workers must reach it through this reference: a
   // lambda naming the thread_local itself would see the worker's own (empty) instance.
   thread_local QuantizedActivations scratch;
   QuantizedActivations& activations = scratch;
-  activations.quantize(activation_format(weight.type()), input, tokens, weight.columns());
-  const GroupKernel kernel = kernel_for(set, weight.type());
-  const std::int64_t groups = weight.groups(), rows = weight.rows();
+  activations.quantize(activation_format(weights[0]->type()), input, tokens, weights[0]->columns());
+  // The matrices' row groups form one index space, so a single parallel region (one wake-up of
+  // the workers) covers them all: a decode step has few enough rows that this matters.
+  constexpr int kMaxMatrices = 8;
+  std::int64_t first_group[kMaxMatrices + 1] = {0};
+  GroupKernel kernels_used[kMaxMatrices];
+  for (int i = 0; i < count; ++i) {
+    first_group[i + 1] = first_group[i] + weights[i]->groups();
+    kernels_used[i] = kernel_for(set, weights[i]->type());
+  }
   const std::int64_t sweep = tokens_per_sweep(activations.row_bytes());
   ThreadPool& pool = ThreadPool::shared();
   for (std::int64_t first_token = 0; first_token < tokens; first_token += sweep) {
-    const std::int64_t count = std::min(sweep, tokens - first_token);
+    const std::int64_t span = std::min(sweep, tokens - first_token);
     // Small grains for decode (a few groups), so both threads share even a 1536-row matrix.
-    pool.parallel_for(groups, 2, [&](std::int64_t begin, std::int64_t end) {
-      for (std::int64_t g = begin; g < end; ++g) {
+    pool.parallel_for(first_group[count], 2, [&](std::int64_t begin, std::int64_t end) {
+      int matrix = 0;
+      for (std::int64_t flat = begin; flat < end; ++flat) {
+        while (flat >= first_group[matrix + 1]) ++matrix;
+        const PackedMatrix& weight = *weights[matrix];
+        const std::int64_t g = flat - first_group[matrix], rows = weight.rows();
         GroupTask task;
         task.group = weight.group(g);
         task.blocks = weight.blocks_per_row();
         task.activations = activations.row(first_token);
         task.activation_stride = activations.row_bytes();
-        task.tokens = count;
-        task.output = output + first_token * rows + g * kGroupRows;
+        task.tokens = span;
+        task.output = outputs[matrix] + first_token * rows + g * kGroupRows;
         task.output_stride = rows;
         task.rows = static_cast<int>(std::min<std::int64_t>(kGroupRows, rows - g * kGroupRows));
-        kernel(task);
+        kernels_used[matrix](task);
       }
     });
   }

@@ -26,4 +26,10 @@ std::string active_kernel_name();                 // "avx512-vnni", "avx2" or "n
 void packed_linear(const PackedMatrix& weight, const float* input, std::int64_t tokens, float* output,
                    const KernelSet& set);
 
+// Several matrices applied to the same input (q/k/v, gate/up) in one parallel region, with the
+// activations quantized once. Requires can_share_activations(); at most 8 matrices.
+bool can_share_activations(const PackedMatrix* const* weights, int count);
+void packed_linear_many(const PackedMatrix* const* weights, float* const* outputs, int count, const float* input,
+                        std::int64_t tokens, const KernelSet& set);
+
 }  // namespace docent::engine::kernels

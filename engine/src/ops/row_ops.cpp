@@ -50,6 +50,17 @@ const std::vector<std::uint16_t>& gelu_table() {
   return table;
 }
 
+// The same table widened to floats, for the vector path's gathers.
+const std::vector<float>& gelu_float_table() {
+  static const std::vector<float> table = [] {
+    const std::vector<std::uint16_t>& halves = gelu_table();
+    std::vector<float> values(halves.size());
+    for (std::size_t i = 0; i < halves.size(); ++i) values[i] = half_to_float(halves[i]);
+    return values;
+  }();
+  return table;
+}
+
 }  // namespace
 
 void rms_norm_scalar(float* rows, std::int64_t count, std::int64_t width, const float* weight, float epsilon) {
@@ -110,6 +121,11 @@ void add(float* x, const float* y, std::int64_t count) {
 }
 
 void gelu_half_table(float* values, std::int64_t count) {
+  if (attention::avx512_available()) {
+    const float* wide_table = gelu_float_table().data();
+    over_elements(count, [&](std::int64_t begin, std::int64_t end) { gelu_table_avx512(values + begin, end - begin, wide_table); });
+    return;
+  }
   const std::vector<std::uint16_t>& table = gelu_table();
   over_elements(count, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t i = begin; i < end; ++i) {

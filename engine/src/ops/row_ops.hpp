@@ -26,5 +26,7 @@ void silu_multiply_scalar(float* gate, const float* up, std::int64_t count);
 // AVX-512 versions; only call when attention::avx512_available().
 void rms_norm_avx512(float* rows, std::int64_t count, std::int64_t width, const float* weight, float epsilon);
 void silu_multiply_avx512(float* gate, const float* up, std::int64_t count);
+// GELU through `table` (65,536 floats indexed by the F16 bits of the input).
+void gelu_table_avx512(float* values, std::int64_t count, const float* table);
 
 }  // namespace docent::engine::ops
