@@ -113,9 +113,15 @@ std::vector<std::vector<float>> Encoder::embed(const std::vector<std::vector<std
   for (const auto& sequence : sequences) lengths.push_back(static_cast<std::int64_t>(sequence.size()));
   for (int layer = 0; layer < p.layers; ++layer) {
     auto get = [&](TensorRole role) -> const TensorView& { return w.get(role, layer); };
-    linear(get(TensorRole::attention_query), &get(TensorRole::attention_query_bias), x.data(), total, q.data(), options_.rounding);
-    linear(get(TensorRole::attention_key), &get(TensorRole::attention_key_bias), x.data(), total, k.data(), options_.rounding);
-    linear(get(TensorRole::attention_value), &get(TensorRole::attention_value_bias), x.data(), total, v.data(), options_.rounding);
+    {
+      // q, k and v read the same rows: one fused call quantizes them once.
+      const TensorView* projections[] = {&get(TensorRole::attention_query), &get(TensorRole::attention_key),
+                                         &get(TensorRole::attention_value)};
+      const TensorView* biases[] = {&get(TensorRole::attention_query_bias), &get(TensorRole::attention_key_bias),
+                                    &get(TensorRole::attention_value_bias)};
+      float* outputs[] = {q.data(), k.data(), v.data()};
+      linear_many(projections, biases, 3, x.data(), total, outputs, options_.rounding);
+    }
     sequence_attention(starts, lengths, p.heads, p.head_dim, q.data(), k.data(), v.data(), attended.data());
     linear(get(TensorRole::attention_output), &get(TensorRole::attention_output_bias), attended.data(), total,
            projected.data(), options_.rounding);
