@@ -14,6 +14,7 @@
 #include "matmul.hpp"
 #include "parallel/thread_pool.hpp"
 #include "quant/blocks.hpp"
+#include "quant/int4_channel.hpp"
 #include "quant/quantize.hpp"
 
 using namespace docent::engine;
@@ -29,7 +30,7 @@ struct Weight {
 Weight make_weight(TensorType type, std::int64_t rows, std::int64_t columns, std::mt19937& random) {
   std::normal_distribution<float> normal(0.0f, 0.05f);
   const auto traits = *type_traits(type);
-  const std::int64_t row_size = columns / traits.block_elements * traits.block_bytes;
+  const std::int64_t row_size = columns / traits.block_elements * traits.block_bytes + traits.row_header_bytes;
   Weight w;
   w.bytes.resize(static_cast<std::size_t>(row_size * rows));
   std::vector<float> values(static_cast<std::size_t>(columns));
@@ -41,6 +42,7 @@ Weight make_weight(TensorType type, std::int64_t rows, std::int64_t columns, std
       case TensorType::q8_0: quantize_row_q8_0(values.data(), static_cast<BlockQ8_0*>(out), columns); break;
       case TensorType::q4_k: quantize_row_q4_k(values.data(), static_cast<BlockQ4_K*>(out), columns); break;
       case TensorType::q6_k: quantize_row_q6_k(values.data(), static_cast<BlockQ6_K*>(out), columns); break;
+      case TensorType::int4_channel: quantize_row_int4_channel(values.data(), out, columns); break;
       default: break;
     }
   }
@@ -78,7 +80,7 @@ int main(int argc, char** argv) {
       {1536, 1536}, {256, 1536}, {256, 1536}, {1536, 1536}, {8960, 1536}, {8960, 1536}, {1536, 8960}};
   std::mt19937 random(1);
   std::printf("%-5s %7s %12s %12s %8s %10s\n", "type", "tokens", "simd ms", "portable ms", "ratio", "simd rate");
-  for (TensorType type : {TensorType::q4_0, TensorType::q8_0, TensorType::q4_k, TensorType::q6_k}) {
+  for (TensorType type : {TensorType::q4_0, TensorType::q8_0, TensorType::q4_k, TensorType::q6_k, TensorType::int4_channel}) {
     std::vector<Weight> weights;
     std::size_t layer_bytes = 0;
     for (auto [rows, columns] : layer) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sys/wait.h>
@@ -76,6 +77,33 @@ TEST(DenseRetrieval, BoundLibraryChunksWithTheModelAndFaissMatchesExactSearch) {
     EXPECT_EQ(found, exact) << query;
   }
   EXPECT_EQ(retrieval::Searcher(library).mode(), retrieval::SearchMode::hybrid);
+}
+
+TEST(DenseRetrieval, HnswRecallAtTenAgainstExactOnATinyBertLibrary) {
+  DOCENT_REQUIRE_SHARED(kModel);
+  test::TempDir dir;
+  write_notes(dir.path() / "notes", 40, 12);
+  auto library = index::Library::open(dir.path() / "library");
+  auto binding = retrieval::bind_embedding_model(library, model_file());
+  ASSERT_GT(retrieval::ingest_paths(library, {dir.path() / "notes"}, {}).added, 0u);
+  auto matrix = library.vectors(binding.model_id);
+  ASSERT_GT(library.vector_count(binding.model_id), 40);
+  index::VectorIndexOptions options;
+  options.force_kind = index::VectorIndexKind::hnsw;
+  auto index = index::VectorIndex::open(library, binding.model_id, options);
+  ASSERT_EQ(index.kind(), index::VectorIndexKind::hnsw);
+  std::size_t found = 0, total = 0;
+  for (const char* query : {"lighthouse lamp wicks", "tramway up the hill", "harbour pilots and the reef", "barley mill in autumn",
+                            "telegraph storm warnings", "town council budgets", "price of coal", "year 1850 record"}) {
+    auto vector = binding.embedder->embed({query}).at(0);
+    auto exact = ids_of(index::exact_vector_search(matrix, vector, 10));
+    std::set<std::int64_t> truth(exact.begin(), exact.end());
+    for (auto id : ids_of(index.search(vector, 10))) found += truth.count(id);
+    total += truth.size();
+  }
+  const double recall = static_cast<double>(found) / static_cast<double>(total);
+  std::cout << "HNSW recall@10 against exact on " << library.vector_count(binding.model_id) << " tiny-bert vectors: " << recall << "\n";
+  EXPECT_GE(recall, 0.95);
 }
 
 TEST(DenseRetrieval, KeywordOnlyLibrarySaysSo) {
