@@ -37,14 +37,7 @@ Weight make_weight(TensorType type, std::int64_t rows, std::int64_t columns, std
   for (std::int64_t r = 0; r < rows; ++r) {
     for (auto& v : values) v = normal(random);
     void* out = w.bytes.data() + r * row_size;
-    switch (type) {
-      case TensorType::q4_0: quantize_row_q4_0(values.data(), static_cast<BlockQ4_0*>(out), columns); break;
-      case TensorType::q8_0: quantize_row_q8_0(values.data(), static_cast<BlockQ8_0*>(out), columns); break;
-      case TensorType::q4_k: quantize_row_q4_k(values.data(), static_cast<BlockQ4_K*>(out), columns); break;
-      case TensorType::q6_k: quantize_row_q6_k(values.data(), static_cast<BlockQ6_K*>(out), columns); break;
-      case TensorType::int4_channel: quantize_row_int4_channel(values.data(), out, columns); break;
-      default: break;
-    }
+    quantize_row(type, values.data(), out, columns);
   }
   w.view = make_view(w.bytes.data(), type, {columns, rows, 1, 1}, 2, "bench");
   w.packed = std::make_unique<kernels::PackedMatrix>(w.view);

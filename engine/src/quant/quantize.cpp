@@ -1,5 +1,7 @@
 #include "quant/quantize.hpp"
 
+#include "quant/int4_channel.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -147,6 +149,17 @@ void quantize_row_q6_k(const float* in, BlockQ6_K* out, std::int64_t count) {
         qh[l] |= static_cast<std::uint8_t>(((q >> 4) & 3) << (2 * quarter));
       }
     }
+  }
+}
+
+bool quantize_row(TensorType type, const float* in, void* out, std::int64_t count) {
+  switch (type) {
+    case TensorType::q8_0: quantize_row_q8_0(in, static_cast<BlockQ8_0*>(out), count); return true;
+    case TensorType::q4_0: quantize_row_q4_0(in, static_cast<BlockQ4_0*>(out), count); return true;
+    case TensorType::q4_k: quantize_row_q4_k(in, static_cast<BlockQ4_K*>(out), count); return true;
+    case TensorType::q6_k: quantize_row_q6_k(in, static_cast<BlockQ6_K*>(out), count); return true;
+    case TensorType::int4_channel: quantize_row_int4_channel(in, out, count); return true;
+    default: return false;
   }
 }
 

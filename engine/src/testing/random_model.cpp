@@ -32,11 +32,8 @@ std::vector<std::uint8_t> encode_rows(const std::vector<float>& values, std::int
           std::memcpy(row + 2 * i, &half, 2);
         }
         break;
-      case TensorType::q8_0: quantize_row_q8_0(in, reinterpret_cast<BlockQ8_0*>(row), row_length); break;
-      case TensorType::q4_0: quantize_row_q4_0(in, reinterpret_cast<BlockQ4_0*>(row), row_length); break;
-      case TensorType::q4_k: quantize_row_q4_k(in, reinterpret_cast<BlockQ4_K*>(row), row_length); break;
-      case TensorType::q6_k: quantize_row_q6_k(in, reinterpret_cast<BlockQ6_K*>(row), row_length); break;
-      default: throw ModelError("random model: cannot write weights of this type");
+      default:
+        if (!quantize_row(type, in, row, row_length)) throw ModelError("random model: cannot write weights of this type");
     }
   }
   return out;
