@@ -102,36 +102,35 @@ std::string GraphBuilder::node(const std::string& op, const std::vector<std::str
   return proto->output(0);
 }
 
-std::string GraphBuilder::constant_ints(const std::vector<std::int64_t>& values, bool scalar) {
+onnx::TensorProto* GraphBuilder::add_constant(const std::string& kind, std::size_t length, bool scalar, std::string& output) {
   onnx::NodeProto* proto = graph_.add_node();
-  const std::string name = "/Constant_ints_" + std::to_string(++constant_count_);
+  const std::string name = "/Constant_" + kind + "_" + std::to_string(++constant_count_);
   proto->set_name(name);
   proto->set_op_type("Constant");
-  proto->add_output(name + "/output_0");
+  output = name + "/output_0";
+  proto->add_output(output);
   auto* attribute = proto->add_attribute();
   attribute->set_name("value");
   attribute->set_type(onnx::AttributeProto::TENSOR);
   auto* tensor = attribute->mutable_t();
+  if (!scalar) tensor->add_dims(static_cast<std::int64_t>(length));
+  return tensor;
+}
+
+std::string GraphBuilder::constant_ints(const std::vector<std::int64_t>& values, bool scalar) {
+  std::string output;
+  onnx::TensorProto* tensor = add_constant("ints", values.size(), scalar, output);
   tensor->set_data_type(onnx::TensorProto::INT64);
-  if (!scalar) tensor->add_dims(static_cast<std::int64_t>(values.size()));
   for (auto value : values) tensor->add_int64_data(value);
-  return proto->output(0);
+  return output;
 }
 
 std::string GraphBuilder::constant_floats(const std::vector<float>& values, bool scalar) {
-  onnx::NodeProto* proto = graph_.add_node();
-  const std::string name = "/Constant_floats_" + std::to_string(++constant_count_);
-  proto->set_name(name);
-  proto->set_op_type("Constant");
-  proto->add_output(name + "/output_0");
-  auto* attribute = proto->add_attribute();
-  attribute->set_name("value");
-  attribute->set_type(onnx::AttributeProto::TENSOR);
-  auto* tensor = attribute->mutable_t();
+  std::string output;
+  onnx::TensorProto* tensor = add_constant("floats", values.size(), scalar, output);
   tensor->set_data_type(onnx::TensorProto::FLOAT);
-  if (!scalar) tensor->add_dims(static_cast<std::int64_t>(values.size()));
   for (auto value : values) tensor->add_float_data(value);
-  return proto->output(0);
+  return output;
 }
 
 std::string GraphBuilder::linear(const std::string& input, const SourceMatrix& weight, const std::vector<float>* bias,

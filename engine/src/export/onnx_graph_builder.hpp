@@ -64,6 +64,8 @@ class GraphBuilder {
                      const WeightFormat& format);
 
  private:
+  // A new Constant node; returns its value tensor (type and data still to fill) and sets `output`.
+  onnx::TensorProto* add_constant(const std::string& kind, std::size_t length, bool scalar, std::string& output);
   void store(onnx::TensorProto& proto, std::string bytes);
 
   onnx::GraphProto& graph_;
