@@ -3,7 +3,10 @@
 //    DeepSeek-R1-Distill-Qwen-1.5B-shaped model (12 query heads, 2 KV heads, head dim 128);
 //  - prefill: 512 tokens from an empty cache, 28 layers;
 //  - encoder: one 256-token passage through 12 layers of bge-small (12 heads, head dim 32).
+//  - then each vector implementation (and with --scalar the portable one) called directly.
 // Usage: bench_attention [--threads N] [--scalar]   (--scalar: also time the portable kernel)
+// DOCENT_ATTENTION=avx2 makes the first three measure the AVX2 path (what attend() picks on a
+// CPU without AVX-512).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -135,30 +138,43 @@ Timing encoder_ms(int repeats) {
   return {times[times.size() / 2], cpu_times[cpu_times.size() / 2]};
 }
 
-// The portable kernel on one layer's worth of decode work, times 28 (single thread).
-double decode_scalar_ms(const HyperParameters& p, int context) {
+using Kernel = void (*)(const attention::HeadView&, const attention::QueryRows&, const attention::Settings&, float*);
+
+// One implementation called directly (single thread, CPU time) on one layer's worth of work,
+// times 28 layers: `tokens` consecutive tokens of all 6 query heads of each of the 2 kv heads
+// against a cache of `context` positions, median of `repeats`.
+double kernel_ms(Kernel kernel, const HyperParameters& p, int context, int tokens, CachePrecision precision, int repeats) {
   std::mt19937 random(4);
-  KvCache cache(p, context + 1, CachePrecision::f16);
-  fill_cache(cache, p, context + 1, random);
-  auto query = random_floats(static_cast<std::size_t>(p.heads) * p.head_dim, random, 2.0f);
-  std::vector<float> output(query.size());
+  KvCache cache(p, context, precision);
+  fill_cache(cache, p, context, random);
   const int group = p.heads / p.kv_heads;
-  auto start = Clock::now();
-  for (int kv_head = 0; kv_head < p.kv_heads; ++kv_head) {
-    attention::QueryRows rows;
-    rows.rows = group;
-    for (int r = 0; r < group; ++r) {
-      rows.queries[r] = query.data() + (kv_head * group + r) * p.head_dim;
-      rows.outputs[r] = output.data() + (kv_head * group + r) * p.head_dim;
-      rows.visible[r] = context + 1;
-    }
-    attention::Settings settings;
-    settings.scale = 0.088f;
-    settings.round_like_reference = true;
-    std::vector<float> scratch(attention::scratch_floats(rows, p.head_dim));
-    attention::attend_scalar(cache.head(0, kv_head), rows, settings, scratch.data());
+  auto query = random_floats(static_cast<std::size_t>(tokens) * p.heads * p.head_dim, random, 2.0f);
+  std::vector<float> output(query.size());
+  std::vector<float> scratch;
+  std::vector<double> times;
+  for (int repeat = 0; repeat < repeats + 1; ++repeat) {
+    const double start = cpu_ms();
+    for (int kv_head = 0; kv_head < p.kv_heads; ++kv_head)
+      for (int first = 0; first < tokens * group; first += attention::kMaxRows) {
+        attention::QueryRows rows;
+        rows.rows = std::min(attention::kMaxRows, tokens * group - first);
+        for (int r = 0; r < rows.rows; ++r) {
+          const int token = (first + r) / group, head = kv_head * group + (first + r) % group;
+          const std::size_t offset = (static_cast<std::size_t>(token) * p.heads + static_cast<std::size_t>(head)) * p.head_dim;
+          rows.queries[r] = query.data() + offset;
+          rows.outputs[r] = output.data() + offset;
+          rows.visible[r] = context - tokens + token + 1;
+        }
+        attention::Settings settings;
+        settings.scale = 0.088f;
+        settings.round_like_reference = precision == CachePrecision::f16;
+        scratch.resize(attention::scratch_floats(rows, p.head_dim));
+        kernel(cache.head(0, kv_head), rows, settings, scratch.data());
+      }
+    if (repeat >= 1) times.push_back((cpu_ms() - start) * p.layers);
   }
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count() * p.layers;
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
 }
 
 }  // namespace
@@ -174,8 +190,7 @@ int main(int argc, char** argv) {
     }
   }
   const HyperParameters p = qwen_1_5b();
-  std::printf("attention only, %d threads, kernel: %s\n", engine_threads(),
-              attention::avx512_available() ? "avx512" : "scalar");
+  std::printf("attention only, %d threads, kernel: %s\n", engine_threads(), attention::active_implementation());
   std::printf("decode (28 layers, 12 q heads / 2 kv heads, dim 128), ms per token:\n");
   for (CachePrecision precision : {CachePrecision::f16, CachePrecision::f32})
     for (int context : {0, 1024, 4096}) {
@@ -189,8 +204,28 @@ int main(int argc, char** argv) {
   const Timing encoder = encoder_ms(20);
   std::printf("encoder 256-token passage (12 layers, 12 heads, dim 32): %.2f ms wall (%.0f passages/s attention alone), %.2f ms CPU\n",
               encoder.wall_ms, 1000.0 / encoder.wall_ms, encoder.cpu_ms);
-  if (scalar)
-    for (int context : {1024, 4096})
-      std::printf("portable kernel, 1 thread, decode context %d: %.2f ms/token\n", context, decode_scalar_ms(p, context));
+  // Each implementation this CPU has, called directly: the AVX2 path is what a CPU without
+  // AVX-512 gets from attend().
+  struct Implementation {
+    const char* name;
+    Kernel kernel;
+    bool available;
+  };
+  const Implementation implementations[] = {
+      {"avx512", attention::attend_avx512, attention::avx512_available()},
+      {"avx2", attention::attend_avx2, attention::avx2_available()},
+      {"scalar", attention::attend_scalar, scalar},
+  };
+  std::printf("per implementation, 1 thread, CPU ms (28 layers): decode = 1 token, tile = 2 tokens x 6 heads\n");
+  std::printf("  %-7s %13s %13s %13s %13s\n", "", "f16 dec 1024", "f16 dec 4096", "f32 dec 4096", "f16 tile 4096");
+  for (const Implementation& implementation : implementations) {
+    if (!implementation.available) continue;
+    const int repeats = implementation.kernel == attention::attend_scalar ? 3 : 15;
+    std::printf("  %-7s %13.3f %13.3f %13.3f %13.3f\n", implementation.name,
+                kernel_ms(implementation.kernel, p, 1024, 1, CachePrecision::f16, repeats),
+                kernel_ms(implementation.kernel, p, 4096, 1, CachePrecision::f16, repeats),
+                kernel_ms(implementation.kernel, p, 4096, 1, CachePrecision::f32, repeats),
+                kernel_ms(implementation.kernel, p, 4096, 2, CachePrecision::f16, repeats));
+  }
   return 0;
 }

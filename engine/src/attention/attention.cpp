@@ -2,6 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 
 #include "quant/half.hpp"
 
@@ -78,15 +85,62 @@ bool avx512_available() {
 #endif
 }
 
+bool avx2_available() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  // clang 14 does not know "f16c" in __builtin_cpu_supports: read CPUID leaf 1 (ECX bit 29)
+  // directly. The AVX2 check already covers the OS saving the vector registers.
+  static const bool available = [] {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    const bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 29)) != 0;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c;
+  }();
+  return available;
+#else
+  return false;
+#endif
+}
+
+namespace {
+
+struct Implementation {
+  const char* name;
+  void (*kernel)(const HeadView&, const QueryRows&, const Settings&, float*);
+};
+
+Implementation best_available() {
+  if (avx512_available()) return {"avx512", attend_avx512};
+  if (avx2_available()) return {"avx2", attend_avx2};
+  return {"scalar", attend_scalar};
+}
+
+Implementation choose_implementation() {
+  const char* forced = std::getenv("DOCENT_ATTENTION");
+  const std::string choice = forced != nullptr ? forced : "";
+  if (choice.empty() || choice == "auto") return best_available();
+  if (choice == "scalar") return {"scalar", attend_scalar};
+  if (choice == "avx2" || choice == "avx512") {
+    if (choice == "avx2" && avx2_available()) return {"avx2", attend_avx2};
+    if (choice == "avx512" && avx512_available()) return {"avx512", attend_avx512};
+    std::fprintf(stderr, "docent: DOCENT_ATTENTION=%s: this CPU lacks it, using the scalar attention\n", choice.c_str());
+    return {"scalar", attend_scalar};
+  }
+  std::fprintf(stderr, "docent: DOCENT_ATTENTION=%s is not one of avx512, avx2, scalar, auto; choosing automatically\n",
+               choice.c_str());
+  return best_available();
+}
+
+const Implementation& active() {
+  static const Implementation chosen = choose_implementation();
+  return chosen;
+}
+
+}  // namespace
+
+const char* active_implementation() { return active().name; }
+
 void attend(const HeadView& head, const QueryRows& rows, const Settings& settings, float* scratch) {
   if (rows.rows <= 0) return;
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (avx512_available()) {
-    attend_avx512(head, rows, settings, scratch);
-    return;
-  }
-#endif
-  attend_scalar(head, rows, settings, scratch);
+  active().kernel(head, rows, settings, scratch);
 }
 
 }  // namespace docent::engine::attention

@@ -45,13 +45,20 @@ struct Settings {
 // Floats of scratch attend() needs for these rows.
 std::size_t scratch_floats(const QueryRows& rows, int head_dim);
 
-// Picks the widest implementation the CPU supports.
+// Picks the widest implementation the CPU supports (AVX-512, else AVX2 + FMA + F16C, else
+// scalar). DOCENT_ATTENTION=avx512|avx2|scalar|auto, read once, forces one for tests and
+// comparisons (falling back to scalar, with a warning, when the CPU lacks it).
 void attend(const HeadView& head, const QueryRows& rows, const Settings& settings, float* scratch);
 // The portable implementation (always available).
 void attend_scalar(const HeadView& head, const QueryRows& rows, const Settings& settings, float* scratch);
 // AVX-512 implementation; only call when avx512_available().
 void attend_avx512(const HeadView& head, const QueryRows& rows, const Settings& settings, float* scratch);
 bool avx512_available();
+// AVX2 + FMA + F16C implementation; only call when avx2_available().
+void attend_avx2(const HeadView& head, const QueryRows& rows, const Settings& settings, float* scratch);
+bool avx2_available();
+// The implementation attend() uses: "avx512", "avx2" or "scalar".
+const char* active_implementation();
 
 // Offset (in elements) of key element `dimension` of `position` inside the blocked key layout.
 inline std::size_t key_offset(int position, int dimension, int head_dim) {
