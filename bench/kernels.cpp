@@ -1,8 +1,8 @@
 // Matrix-product kernels alone, on the weight shapes of DeepSeek-R1-Distill-Qwen-1.5B (one
 // layer's seven matrices; the output head separately): decode (1 token) and prompt (64 and
-// 512 tokens) time per layer for each quantized type, SIMD kernels against the portable
+// 512 tokens) time per layer for each quantized type and F16, SIMD kernels against the portable
 // dequantize-and-multiply path run in the same process, with the weight bandwidth (decode) and
-// integer throughput (prompt) they reach. Usage: bench_kernels [--threads N] [--quick]
+// multiply-accumulate throughput (prompt) they reach. Usage: bench_kernels [--threads N] [--quick] [--type NAME]
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +14,7 @@
 #include "matmul.hpp"
 #include "parallel/thread_pool.hpp"
 #include "quant/blocks.hpp"
+#include "quant/half.hpp"
 #include "quant/int4_channel.hpp"
 #include "quant/quantize.hpp"
 
@@ -37,7 +38,12 @@ Weight make_weight(TensorType type, std::int64_t rows, std::int64_t columns, std
   for (std::int64_t r = 0; r < rows; ++r) {
     for (auto& v : values) v = normal(random);
     void* out = w.bytes.data() + r * row_size;
-    quantize_row(type, values.data(), out, columns);
+    if (type == TensorType::f16) {  // plain conversion, not a quantizer
+      auto* halves = static_cast<std::uint16_t*>(out);
+      for (std::int64_t c = 0; c < columns; ++c) halves[c] = float_to_half(values[static_cast<std::size_t>(c)]);
+    } else {
+      quantize_row(type, values.data(), out, columns);
+    }
   }
   w.view = make_view(w.bytes.data(), type, {columns, rows, 1, 1}, 2, "bench");
   w.packed = std::make_unique<kernels::PackedMatrix>(w.view);
@@ -53,11 +59,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 int main(int argc, char** argv) {
   int threads = 2;
   bool quick = false;
+  std::string only_type;  // e.g. F16: just that type
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = std::atoi(argv[++i]);
     else if (std::strcmp(argv[i], "--quick") == 0) quick = true;
+    else if (std::strcmp(argv[i], "--type") == 0 && i + 1 < argc) only_type = argv[++i];
     else {
-      std::fprintf(stderr, "usage: bench_kernels [--threads N] [--quick]\n");
+      std::fprintf(stderr, "usage: bench_kernels [--threads N] [--quick] [--type NAME]\n");
       return 2;
     }
   }
@@ -73,7 +81,9 @@ int main(int argc, char** argv) {
       {1536, 1536}, {256, 1536}, {256, 1536}, {1536, 1536}, {8960, 1536}, {8960, 1536}, {1536, 8960}};
   std::mt19937 random(1);
   std::printf("%-5s %7s %12s %12s %8s %10s\n", "type", "tokens", "simd ms", "portable ms", "ratio", "simd rate");
-  for (TensorType type : {TensorType::q4_0, TensorType::q8_0, TensorType::q4_k, TensorType::q6_k, TensorType::int4_channel}) {
+  for (TensorType type : {TensorType::q4_0, TensorType::q8_0, TensorType::q4_k, TensorType::q6_k, TensorType::int4_channel,
+                          TensorType::f16}) {
+    if (!only_type.empty() && only_type != type_name(static_cast<std::uint32_t>(type))) continue;
     std::vector<Weight> weights;
     std::size_t layer_bytes = 0;
     for (auto [rows, columns] : layer) {

@@ -137,7 +137,7 @@ void ModelWeights::pack_matrices() {
     const bool table = role == TensorRole::token_embedding || role == TensorRole::position_embedding ||
                        role == TensorRole::token_type_embedding;
     // A table is only multiplied when it doubles as the output head (tied embeddings).
-    if (view.dimensions != 2 || !kernels::packable(view.type) || (table && !(tied_output && role == TensorRole::token_embedding)))
+    if (view.dimensions != 2 || !kernels::packable(view.type, view.row_length()) || (table && !(tied_output && role == TensorRole::token_embedding)))
       continue;
     packed_.push_back(std::make_unique<kernels::PackedMatrix>(view));
     view.packed = packed_.back().get();

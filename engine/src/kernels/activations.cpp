@@ -1,6 +1,7 @@
 #include "kernels/activations.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #include "parallel/thread_pool.hpp"
@@ -58,11 +59,33 @@ void quantize_block256(const float* x, ActivationBlock256& out) {
   out.d = 1.0f / inverse_scale;
 }
 
+// The same value as round_to_half, by integer selects instead of branches. Normal halves keep
+// 10 of the float's 23 mantissa bits (round half to even by adding 0xfff plus the lowest kept
+// bit; a carry correctly bumps the exponent); below 2^-14 halves are multiples of 2^-24, and
+// adding then removing 0.75 (whose float spacing is 2^-24, with an even multiple) rounds to
+// them half to even; from 65520 up the result is infinity; NaN becomes the quiet NaN
+// round_to_half gives.
+inline float round_one_to_half(float value) {
+  const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
+  const std::uint32_t sign = bits & 0x80000000u, magnitude = bits & 0x7fffffffu;
+  const std::uint32_t normal = (magnitude + 0xfffu + ((magnitude >> 13) & 1u)) & ~0x1fffu;
+  const std::uint32_t subnormal = std::bit_cast<std::uint32_t>((std::bit_cast<float>(magnitude) + 0.75f) - 0.75f);
+  std::uint32_t result = magnitude < 0x38800000u ? subnormal : normal;
+  result = magnitude >= 0x477ff000u ? 0x7f800000u : result;
+  result = magnitude > 0x7f800000u ? 0x7fc00000u : result;
+  return std::bit_cast<float>(sign | result);
+}
+
 }  // namespace
+
+void round_row_to_half(const float* input, float* output, std::int64_t count) {
+  for (std::int64_t i = 0; i < count; ++i) output[i] = round_one_to_half(input[i]);
+}
 
 ActivationFormat activation_format(TensorType weight_type) {
   switch (weight_type) {
     case TensorType::q4_k: case TensorType::q5_k: case TensorType::q6_k: return ActivationFormat::blocks256;
+    case TensorType::f16: return ActivationFormat::half_rounded_floats;
     default: return ActivationFormat::blocks32;
   }
 }
@@ -71,17 +94,30 @@ void QuantizedActivations::quantize(ActivationFormat format, const float* input,
                                     std::int64_t columns) {
   format_ = format;
   tokens_ = tokens;
-  const std::int64_t block = format == ActivationFormat::blocks32 ? 32 : 256;
-  blocks_per_row_ = columns / block;
-  row_bytes_ = static_cast<std::size_t>(blocks_per_row_) *
-               (format == ActivationFormat::blocks32 ? sizeof(ActivationBlock32) : sizeof(ActivationBlock256));
+  switch (format) {
+    case ActivationFormat::blocks32:
+      blocks_per_row_ = columns / 32;
+      row_bytes_ = static_cast<std::size_t>(blocks_per_row_) * sizeof(ActivationBlock32);
+      break;
+    case ActivationFormat::blocks256:
+      blocks_per_row_ = columns / 256;
+      row_bytes_ = static_cast<std::size_t>(blocks_per_row_) * sizeof(ActivationBlock256);
+      break;
+    case ActivationFormat::half_rounded_floats:
+      blocks_per_row_ = columns / 32;
+      row_bytes_ = static_cast<std::size_t>(columns) * sizeof(float);
+      break;
+  }
+  // Floats: the kernels' loads of a row must be float-aligned (the vector's storage is).
   storage_.resize(row_bytes_ * static_cast<std::size_t>(tokens));
   // A prompt's rows are independent: quantize them in parallel (one row inline for decode).
   ThreadPool::shared().parallel_for(tokens, 4, [&](std::int64_t first, std::int64_t end) {
   for (std::int64_t t = first; t < end; ++t) {
     const float* x = input + t * columns;
     std::uint8_t* row_start = storage_.data() + static_cast<std::size_t>(t) * row_bytes_;
-    if (format == ActivationFormat::blocks32) {
+    if (format == ActivationFormat::half_rounded_floats) {
+      round_row_to_half(x, reinterpret_cast<float*>(row_start), columns);
+    } else if (format == ActivationFormat::blocks32) {
       auto* blocks = reinterpret_cast<ActivationBlock32*>(row_start);
       for (std::int64_t b = 0; b < blocks_per_row_; ++b) quantize_block32(x + 32 * b, blocks[b]);
     } else {

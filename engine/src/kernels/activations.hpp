@@ -4,6 +4,8 @@
 // for Q4_0/Q8_0 weights, Q8_K-style blocks of 256 (float scale, sums per 16) for K-quants.
 // Each block also carries the integer sums the kernels need to undo the weights' unsigned
 // offsets, so they are computed once per activation instead of once per weight row.
+// For F16 weights the reference rounds activations to F16 values; the kernel multiplies in F32,
+// so those rows are stored as floats (already rounded) that it can broadcast directly.
 
 #include <cstdint>
 #include <vector>
@@ -13,11 +15,14 @@
 
 namespace docent::engine::kernels {
 
-enum class ActivationFormat { blocks32, blocks256 };
+enum class ActivationFormat { blocks32, blocks256, half_rounded_floats };
 ActivationFormat activation_format(TensorType weight_type);
 
 // Quantizes `tokens` rows of `columns` floats (row-major). `columns` must be a whole number
-// of blocks of the format.
+// of blocks of the format (any width for half_rounded_floats).
+// round_to_half (quant/half.hpp) for a whole row, branch-free so that it vectorizes.
+void round_row_to_half(const float* input, float* output, std::int64_t count);
+
 class QuantizedActivations {
  public:
   void quantize(ActivationFormat format, const float* input, std::int64_t tokens, std::int64_t columns);

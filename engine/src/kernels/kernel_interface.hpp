@@ -26,6 +26,7 @@ using GroupKernel = void (*)(const GroupTask&);
 struct KernelSet {
   const char* name;
   GroupKernel q4_0, q8_0, q4_k, q6_k, int4_channel;
+  GroupKernel f16;  // F32 arithmetic only; activations as ActivationFormat::half_rounded_floats
 };
 
 // nullptr when not compiled for this target; callers check the CPU first (kernels.hpp).

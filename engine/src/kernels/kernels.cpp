@@ -64,6 +64,7 @@ GroupKernel kernel_for(const KernelSet& set, TensorType type) {
     case TensorType::q4_k: return set.q4_k;
     case TensorType::q6_k: return set.q6_k;
     case TensorType::int4_channel: return set.int4_channel;
+    case TensorType::f16: return set.f16;
     default: return nullptr;
   }
 }

@@ -80,6 +80,7 @@ inline FloatVec fmadd_scalar(FloatVec a, float x, FloatVec c) {
 }
 inline FloatVec fmadd(FloatVec a, FloatVec b, FloatVec c) { return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)}; }
 inline FloatVec fnmadd(FloatVec a, FloatVec b, FloatVec c) { return {_mm256_fnmadd_ps(a.lo, b.lo, c.lo), _mm256_fnmadd_ps(a.hi, b.hi, c.hi)}; }
+inline FloatVec fadd(FloatVec a, FloatVec b) { return {_mm256_add_ps(a.lo, b.lo), _mm256_add_ps(a.hi, b.hi)}; }
 inline void store_rows(float* out, FloatVec f, int rows) {
   if (rows >= 16) {
     _mm256_storeu_ps(out, f.lo);
@@ -93,13 +94,14 @@ inline void store_rows(float* out, FloatVec f, int rows) {
 }
 
 constexpr int kWideTile = 4;  // 16 registers, each vector two of them
+constexpr int kHalfTile = 4;  // F16: 8 accumulator registers, 2 for the column's weights, 1 broadcast
 
 #include "kernels/kernel_body.inc"
 
 }  // namespace
 
 const KernelSet* avx2_kernel_set() {
-  static const KernelSet set{"avx2", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel};
+  static const KernelSet set{"avx2", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel, kernel_f16};
   return &set;
 }
 

@@ -45,19 +45,21 @@ inline FloatVec fmul(FloatVec a, FloatVec b) { return _mm512_mul_ps(a, b); }
 inline FloatVec fmadd_scalar(FloatVec a, float x, FloatVec c) { return _mm512_fmadd_ps(a, _mm512_set1_ps(x), c); }
 inline FloatVec fmadd(FloatVec a, FloatVec b, FloatVec c) { return _mm512_fmadd_ps(a, b, c); }
 inline FloatVec fnmadd(FloatVec a, FloatVec b, FloatVec c) { return _mm512_fnmadd_ps(a, b, c); }
+inline FloatVec fadd(FloatVec a, FloatVec b) { return _mm512_add_ps(a, b); }
 inline void store_rows(float* out, FloatVec f, int rows) {
   if (rows >= 16) _mm512_storeu_ps(out, f);
   else _mm512_mask_storeu_ps(out, static_cast<__mmask16>((1u << rows) - 1), f);
 }
 
 constexpr int kWideTile = 8;  // 32 vector registers: 8 unpacked lines + 8 integer + 8 float accumulators
+constexpr int kHalfTile = 8;  // F16: one accumulator per token, the broadcasts folded into the FMAs
 
 #include "kernels/kernel_body.inc"
 
 }  // namespace
 
 const KernelSet* avx512_kernel_set() {
-  static const KernelSet set{"avx512-vnni", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel};
+  static const KernelSet set{"avx512-vnni", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel, kernel_f16};
   return &set;
 }
 

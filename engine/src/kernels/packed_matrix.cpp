@@ -184,6 +184,9 @@ bool pack_row_block_directly(TensorType type, const std::uint8_t* source, int r,
           std::memcpy(packed + 320 + 512 * pair + 64 * line + 4 * r, block->qs + 32 * pair + 4 * line, 4);
       return true;
     }
+    case TensorType::f16:  // `source` is 32 consecutive halves of the row
+      for (int column = 0; column < 32; ++column) std::memcpy(packed + 32 * column + 2 * r, source + 2 * column, 2);
+      return true;
     default: return false;
   }
 }
@@ -197,13 +200,24 @@ std::size_t packed_block_bytes(TensorType type) {
     case TensorType::q4_k: return 64 + 256 + 2048;
     case TensorType::q6_k: return 32 + 256 + 3072;
     case TensorType::int4_channel: return 256;
+    case TensorType::f16: return 32 * 16 * 2;
     default: return 0;
   }
+}
+
+std::int64_t packed_block_columns(TensorType type) {
+  if (type == TensorType::f16) return 32;
+  const auto traits = type_traits(type);
+  return traits ? traits->block_elements : 0;
 }
 
 std::size_t packed_group_header_bytes(TensorType type) { return type == TensorType::int4_channel ? 64 : 0; }
 
 bool packable(TensorType type) { return packed_block_bytes(type) != 0; }
+
+bool packable(TensorType type, std::int64_t columns) {
+  return packable(type) && columns > 0 && columns % packed_block_columns(type) == 0;
+}
 
 namespace {
 // Large matrices get their own mapping backed by 2 MiB pages where the kernel allows (fewer
@@ -220,8 +234,10 @@ PackedMatrix::~PackedMatrix() {
 PackedMatrix::PackedMatrix(const TensorView& weight)
     : type_(weight.type), rows_(weight.row_count()), columns_(weight.row_length()) {
   const auto traits = type_traits(type_);
-  const std::int64_t block_columns = traits->block_elements;
+  const std::int64_t block_columns = packed_block_columns(type_);
   blocks_per_row_ = columns_ / block_columns;
+  // Source bytes behind one packed block (32 values for F16, one block otherwise).
+  const std::size_t source_block_bytes = traits->block_bytes * static_cast<std::size_t>(block_columns / traits->block_elements);
   const std::size_t block_bytes = packed_block_bytes(type_);
   const std::size_t header_bytes = packed_group_header_bytes(type_);
   group_bytes_ = header_bytes + block_bytes * static_cast<std::size_t>(blocks_per_row_);
@@ -263,7 +279,7 @@ PackedMatrix::PackedMatrix(const TensorView& weight)
       }
       const int r = static_cast<int>(row % kGroupRows);
       for (std::int64_t b = 0; b < blocks_per_row_; ++b) {
-        const std::uint8_t* block = source + static_cast<std::size_t>(b) * traits->block_bytes;
+        const std::uint8_t* block = source + static_cast<std::size_t>(b) * source_block_bytes;
         std::uint8_t* packed = group_start + static_cast<std::size_t>(b) * block_bytes;
         if (pack_row_block_directly(type_, block, r, packed)) continue;
         decode_block(type_, block, decoded);

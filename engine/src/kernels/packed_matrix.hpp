@@ -23,6 +23,9 @@
 //        (q in 0..63 is the source's value + 32)
 //   INT4_CHANNEL (32 columns, 256 bytes): lines as Q4_0, no block scale; the group starts with
 //        the 16 rows' F32 scales (64 bytes) before its first block
+//   F16 (32 columns, 1024 bytes): for each column c, the 16 rows' halves side by side (32 bytes:
+//        half 16c + r is w(r, c)), so one 256-bit load and one conversion give 16 rows' weights
+//        of a column as floats. Only matrices whose width is a multiple of 32 are packed.
 //
 // Rows past the end of the matrix are zero (scale 0) and never written out.
 
@@ -38,13 +41,19 @@ constexpr int kGroupRows = 16;
 
 // Bytes of one packed block (one source block for 16 rows); 0 if the type is not packable.
 std::size_t packed_block_bytes(TensorType type);
+// Columns one packed block covers: the source block's, or 32 for F16 (whose source "block" is
+// a single value).
+std::int64_t packed_block_columns(TensorType type);
 // Bytes at the start of each row group before its first block (per-row scales).
 std::size_t packed_group_header_bytes(TensorType type);
 bool packable(TensorType type);
+// Whether a matrix of this type and width can be packed (F16 needs whole 32-column blocks).
+bool packable(TensorType type, std::int64_t columns);
 
 class PackedMatrix {
  public:
-  // Repacks every row of `weight` (ne = [columns, rows]). Precondition: packable(weight.type).
+  // Repacks every row of `weight` (ne = [columns, rows]).
+  // Precondition: packable(weight.type, weight.row_length()).
   explicit PackedMatrix(const TensorView& weight);
   ~PackedMatrix();
   PackedMatrix(const PackedMatrix&) = delete;
