@@ -26,6 +26,11 @@ namespace {
 
 constexpr int kLanes = 8;
 
+// The loops over a tile's rows, units and chunks, unrolled before GCC decides where the
+// accumulator arrays live: left to its own heuristics it keeps them in registers but also
+// stores every one back to the stack on each iteration (for the larger tiles).
+#define DOCENT_UNROLL _Pragma("GCC unroll 16")
+
 template <Storage S>
 inline __m256 load8(const void* base, std::size_t at) {
   if constexpr (S == Storage::f16)
@@ -52,22 +57,22 @@ template <Storage S, int Rows, int Units>
 inline void score_units(const void* keys, int dim, const float* queries, int first_unit, float* scores,
                         std::size_t score_stride, float scale) {
   __m256 sums[Rows][Units];
-  for (int r = 0; r < Rows; ++r)
-    for (int u = 0; u < Units; ++u) sums[r][u] = _mm256_setzero_ps();
+  DOCENT_UNROLL for (int r = 0; r < Rows; ++r)
+    DOCENT_UNROLL for (int u = 0; u < Units; ++u) sums[r][u] = _mm256_setzero_ps();
   std::size_t base[Units];
-  for (int u = 0; u < Units; ++u) base[u] = unit_offset(first_unit + u, dim);
+  DOCENT_UNROLL for (int u = 0; u < Units; ++u) base[u] = unit_offset(first_unit + u, dim);
   for (int d = 0; d < dim; ++d) {
     const std::size_t row = static_cast<std::size_t>(d) * kKeyBlock;
     __m256 key[Units];
-    for (int u = 0; u < Units; ++u) key[u] = load8<S>(keys, base[u] + row);
-    for (int r = 0; r < Rows; ++r) {
+    DOCENT_UNROLL for (int u = 0; u < Units; ++u) key[u] = load8<S>(keys, base[u] + row);
+    DOCENT_UNROLL for (int r = 0; r < Rows; ++r) {
       const __m256 query = _mm256_broadcast_ss(queries + r * dim + d);
-      for (int u = 0; u < Units; ++u) sums[r][u] = _mm256_fmadd_ps(query, key[u], sums[r][u]);
+      DOCENT_UNROLL for (int u = 0; u < Units; ++u) sums[r][u] = _mm256_fmadd_ps(query, key[u], sums[r][u]);
     }
   }
   const __m256 factor = _mm256_set1_ps(scale);
-  for (int r = 0; r < Rows; ++r)
-    for (int u = 0; u < Units; ++u)
+  DOCENT_UNROLL for (int r = 0; r < Rows; ++r)
+    DOCENT_UNROLL for (int u = 0; u < Units; ++u)
       _mm256_storeu_ps(scores + static_cast<std::size_t>(r) * score_stride + static_cast<std::size_t>(first_unit + u) * kLanes,
                        _mm256_mul_ps(sums[r][u], factor));
 }
@@ -102,19 +107,19 @@ template <Storage S, int Rows, int Chunks>
 inline void weighted_sum(const void* values, std::int64_t value_stride, int column, int begin, int end, const float* weights,
                          std::size_t weight_stride, float* const* outputs) {
   __m256 sums[Rows][Chunks];
-  for (int r = 0; r < Rows; ++r)
-    for (int c = 0; c < Chunks; ++c) sums[r][c] = _mm256_loadu_ps(outputs[r] + column + kLanes * c);
+  DOCENT_UNROLL for (int r = 0; r < Rows; ++r)
+    DOCENT_UNROLL for (int c = 0; c < Chunks; ++c) sums[r][c] = _mm256_loadu_ps(outputs[r] + column + kLanes * c);
   for (int j = begin; j < end; ++j) {
     const std::size_t row = static_cast<std::size_t>(j) * static_cast<std::size_t>(value_stride) + static_cast<std::size_t>(column);
     __m256 value[Chunks];
-    for (int c = 0; c < Chunks; ++c) value[c] = load8<S>(values, row + static_cast<std::size_t>(kLanes * c));
-    for (int r = 0; r < Rows; ++r) {
+    DOCENT_UNROLL for (int c = 0; c < Chunks; ++c) value[c] = load8<S>(values, row + static_cast<std::size_t>(kLanes * c));
+    DOCENT_UNROLL for (int r = 0; r < Rows; ++r) {
       const __m256 weight = _mm256_broadcast_ss(weights + static_cast<std::size_t>(r) * weight_stride + static_cast<std::size_t>(j));
-      for (int c = 0; c < Chunks; ++c) sums[r][c] = _mm256_fmadd_ps(weight, value[c], sums[r][c]);
+      DOCENT_UNROLL for (int c = 0; c < Chunks; ++c) sums[r][c] = _mm256_fmadd_ps(weight, value[c], sums[r][c]);
     }
   }
-  for (int r = 0; r < Rows; ++r)
-    for (int c = 0; c < Chunks; ++c) _mm256_storeu_ps(outputs[r] + column + kLanes * c, sums[r][c]);
+  DOCENT_UNROLL for (int r = 0; r < Rows; ++r)
+    DOCENT_UNROLL for (int c = 0; c < Chunks; ++c) _mm256_storeu_ps(outputs[r] + column + kLanes * c, sums[r][c]);
 }
 
 // The same for the last dim % 8 columns, one at a time (a head dim that is not a multiple of
@@ -215,6 +220,8 @@ void attend_rows_dispatch(const HeadView& head, const QueryRows& rows, const Set
     default: break;
   }
 }
+
+#undef DOCENT_UNROLL
 
 }  // namespace
 
