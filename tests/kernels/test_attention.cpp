@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
@@ -16,6 +17,8 @@
 #include "kv_cache.hpp"
 #include "model_weights.hpp"
 #include "quant/half.hpp"
+#include "test_support.hpp"
+#include "transformer.hpp"
 
 using namespace docent::engine;
 using namespace docent::engine::attention;
@@ -262,6 +265,55 @@ TEST(AttentionDispatch, VectorKernelsAgreeWithEachOther) {
     for (std::size_t i = 0; i < out2.size(); ++i) worst = std::max(worst, static_cast<double>(std::fabs(out2[i] - out512[i])));
     EXPECT_LT(worst, 1e-5) << static_cast<int>(storage);
   }
+}
+
+TEST(AttentionDispatch, DecoderLogitsAgreeAcrossImplementations) {
+  // A golden fixture decoder (GQA) with attend() forced to each implementation: a 150-token
+  // prompt (prefill tiles) then 20 decoded tokens (one row per query head), F16 cache with the
+  // reference's roundings and F32 cache without. The logits must agree with the scalar
+  // implementation's. (With the F16 roundings every product is exact in float and the F16
+  // probabilities absorb exp's last-bit differences, so the kernels usually agree exactly.)
+  DOCENT_REQUIRE_SHARED("fixtures/models/small-qwen2-q4_k_m.gguf");
+  Transformer model(GgufFile::open(docent::test::shared_dir() / "fixtures/models/small-qwen2-q4_k_m.gguf"));
+  const int vocabulary = static_cast<int>(model.parameters().vocabulary);
+  std::vector<std::int32_t> prompt;
+  for (int i = 0; i < 150; ++i) prompt.push_back(static_cast<std::int32_t>((i * 7919 + 13) % vocabulary));
+  auto run = [&](const char* name, CachePrecision precision) {
+    EXPECT_TRUE(force_implementation(name)) << name;
+    KvCache cache(model.parameters(), 200, precision);
+    std::vector<float> logits, all;
+    model.forward(prompt, cache, logits, true);
+    all = logits;
+    for (int step = 0; step < 20; ++step) {
+      const std::int32_t next = static_cast<std::int32_t>((step * 104729 + 5) % vocabulary);
+      model.forward(std::span<const std::int32_t>(&next, 1), cache, logits, false);
+      all.insert(all.end(), logits.begin(), logits.end());
+    }
+    return all;
+  };
+  const std::string initial = active_implementation();
+  for (CachePrecision precision : {CachePrecision::f16, CachePrecision::f32}) {
+    const char* cache_name = precision == CachePrecision::f16 ? "f16" : "f32";
+    const std::vector<float> expected = run("scalar", precision);
+    for (const Implementation& implementation : kImplementations) {
+      if (!implementation.available() || std::strcmp(implementation.name, "scalar") == 0 ||
+          std::strcmp(implementation.name, "dispatched") == 0)
+        continue;
+      const std::vector<float> got = run(implementation.name, precision);
+      ASSERT_EQ(got.size(), expected.size());
+      double worst = 0, largest = 0;
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        worst = std::max(worst, static_cast<double>(std::fabs(got[i] - expected[i])));
+        largest = std::max(largest, static_cast<double>(std::fabs(expected[i])));
+      }
+      std::printf("%-7s vs scalar, %s cache: max |logit difference| %.3g (largest |logit| %.3g)\n", implementation.name,
+                  cache_name, worst, largest);
+      // The fixture's own agreement with llama.cpp is ~1e-2 (test_engine's goldens).
+      EXPECT_LT(worst, 1e-3) << implementation.name << " " << cache_name;
+    }
+  }
+  EXPECT_TRUE(force_implementation(""));
+  EXPECT_EQ(std::string(active_implementation()), initial);
 }
 
 TEST(KvCacheLayout, StoreLoadAndHeadViewAgree) {

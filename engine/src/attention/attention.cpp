@@ -1,6 +1,7 @@
 #include "attention/attention.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -105,38 +106,68 @@ namespace {
 struct Implementation {
   const char* name;
   void (*kernel)(const HeadView&, const QueryRows&, const Settings&, float*);
+  bool (*available)();
 };
 
-Implementation best_available() {
-  if (avx512_available()) return {"avx512", attend_avx512};
-  if (avx2_available()) return {"avx2", attend_avx2};
-  return {"scalar", attend_scalar};
+bool always() { return true; }
+
+constexpr Implementation kAvx512{"avx512", attend_avx512, avx512_available};
+constexpr Implementation kAvx2{"avx2", attend_avx2, avx2_available};
+constexpr Implementation kScalar{"scalar", attend_scalar, always};
+
+const Implementation* best_available() {
+  for (const Implementation* candidate : {&kAvx512, &kAvx2})
+    if (candidate->available()) return candidate;
+  return &kScalar;
 }
 
-Implementation choose_implementation() {
+// nullptr for an unknown name.
+const Implementation* named(const std::string& name) {
+  if (name == "auto") return best_available();
+  for (const Implementation* candidate : {&kAvx512, &kAvx2, &kScalar})
+    if (name == candidate->name) return candidate;
+  return nullptr;
+}
+
+const Implementation* choose_implementation() {
   const char* forced = std::getenv("DOCENT_ATTENTION");
   const std::string choice = forced != nullptr ? forced : "";
-  if (choice.empty() || choice == "auto") return best_available();
-  if (choice == "scalar") return {"scalar", attend_scalar};
-  if (choice == "avx2" || choice == "avx512") {
-    if (choice == "avx2" && avx2_available()) return {"avx2", attend_avx2};
-    if (choice == "avx512" && avx512_available()) return {"avx512", attend_avx512};
-    std::fprintf(stderr, "docent: DOCENT_ATTENTION=%s: this CPU lacks it, using the scalar attention\n", choice.c_str());
-    return {"scalar", attend_scalar};
+  if (choice.empty()) return best_available();
+  const Implementation* implementation = named(choice);
+  if (implementation == nullptr) {
+    std::fprintf(stderr, "docent: DOCENT_ATTENTION=%s is not one of avx512, avx2, scalar, auto; choosing automatically\n",
+                 choice.c_str());
+    return best_available();
   }
-  std::fprintf(stderr, "docent: DOCENT_ATTENTION=%s is not one of avx512, avx2, scalar, auto; choosing automatically\n",
-               choice.c_str());
-  return best_available();
+  if (!implementation->available()) {
+    std::fprintf(stderr, "docent: DOCENT_ATTENTION=%s: this CPU lacks it, using the scalar attention\n", choice.c_str());
+    return &kScalar;
+  }
+  return implementation;
 }
 
+std::atomic<const Implementation*> forced_for_tests{nullptr};
+
 const Implementation& active() {
-  static const Implementation chosen = choose_implementation();
-  return chosen;
+  static const Implementation* const chosen = choose_implementation();
+  const Implementation* forced = forced_for_tests.load(std::memory_order_relaxed);
+  return forced != nullptr ? *forced : *chosen;
 }
 
 }  // namespace
 
 const char* active_implementation() { return active().name; }
+
+bool force_implementation(const std::string& name) {
+  if (name.empty()) {
+    forced_for_tests.store(nullptr);
+    return true;
+  }
+  const Implementation* implementation = named(name);
+  if (implementation == nullptr || !implementation->available()) return false;
+  forced_for_tests.store(implementation);
+  return true;
+}
 
 void attend(const HeadView& head, const QueryRows& rows, const Settings& settings, float* scratch) {
   if (rows.rows <= 0) return;

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace docent::engine::attention {
 
@@ -59,6 +60,10 @@ void attend_avx2(const HeadView& head, const QueryRows& rows, const Settings& se
 bool avx2_available();
 // The implementation attend() uses: "avx512", "avx2" or "scalar".
 const char* active_implementation();
+// Makes attend() use `name` ("avx512", "avx2", "scalar", "auto"; "" returns to the start-up
+// choice), for tests that compare whole models across implementations. False, changing
+// nothing, when the name is unknown or the CPU lacks it. Not for use while attention runs.
+bool force_implementation(const std::string& name);
 
 // Offset (in elements) of key element `dimension` of `position` inside the blocked key layout.
 inline std::size_t key_offset(int position, int dimension, int head_dim) {
