@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "kernels/activations.hpp"
@@ -123,14 +125,26 @@ TEST(F16Kernel, RowRoundingMatchesRoundToHalf) {
   }
   for (std::uint64_t bits = 0; bits <= 0xffffffffu; bits += 997) values.push_back(std::bit_cast<float>(static_cast<std::uint32_t>(bits)));
   for (float v : {65504.0f, 65519.99f, 65520.0f, 1e30f, INFINITY, -INFINITY, NAN}) values.push_back(v);
-  std::vector<float> rounded(values.size());
-  round_row_to_half(values.data(), rounded.data(), static_cast<std::int64_t>(values.size()));
-  std::size_t mismatches = 0;
-  for (std::size_t i = 0; i < values.size(); ++i)
-    if (!same_value(rounded[i], round_to_half(values[i])) && ++mismatches <= 5)
-      ADD_FAILURE() << "value " << values[i] << " (bits " << std::hex << std::bit_cast<std::uint32_t>(values[i])
-                    << "): got " << rounded[i] << ", round_to_half gives " << round_to_half(values[i]);
-  EXPECT_EQ(mismatches, 0u);
+  std::vector<std::pair<std::string, HalfRounder>> rounders = {{"portable", round_row_to_half}};
+  for (const KernelSet* set : available_sets()) rounders.emplace_back(set->name, set->round_to_half);
+  for (const auto& [name, rounder] : rounders) {
+    std::vector<float> rounded(values.size());
+    rounder(values.data(), rounded.data(), static_cast<std::int64_t>(values.size()));
+    std::size_t mismatches = 0;
+    for (std::size_t i = 0; i < values.size(); ++i)
+      if (!same_value(rounded[i], round_to_half(values[i])) && ++mismatches <= 5)
+        ADD_FAILURE() << name << ": value " << values[i] << " (bits " << std::hex << std::bit_cast<std::uint32_t>(values[i])
+                      << "): got " << rounded[i] << ", round_to_half gives " << round_to_half(values[i]);
+    EXPECT_EQ(mismatches, 0u) << name;
+    // Every length of a vector tail, and nothing written past the end.
+    for (std::int64_t count = 0; count <= 33; ++count) {
+      std::vector<float> out(static_cast<std::size_t>(count) + 1, 12345.0f);
+      rounder(values.data() + 70001, out.data(), count);
+      for (std::int64_t i = 0; i < count; ++i)
+        ASSERT_TRUE(same_value(out[static_cast<std::size_t>(i)], round_to_half(values[static_cast<std::size_t>(70001 + i)]))) << name << " " << count;
+      ASSERT_EQ(out.back(), 12345.0f) << name << " " << count;
+    }
+  }
 }
 
 TEST(F16Kernel, ActivationsAreStoredRoundedToHalf) {
@@ -186,6 +200,17 @@ TEST(F16Kernel, MatchesScalarReferenceOnARealisticShape) {
       EXPECT_LT(check(m, x, tokens, *set), 1e-5) << set->name << " tokens " << tokens;
     }
   }
+}
+
+TEST(F16Kernel, MatchesScalarReferenceAcrossTokenSweeps) {
+  // Wide rows (32 KiB of activations per token) make the driver split 130 tokens into several
+  // sweeps over the weights, the last one a partial tile.
+  auto sets = available_sets();
+  if (sets.empty()) GTEST_SKIP() << "no SIMD kernels on this CPU";
+  std::mt19937 random(17);
+  HalfMatrix m = random_matrix(17, 8192, random);
+  auto x = random_activations(130, 8192, random);
+  for (const KernelSet* set : sets) EXPECT_LT(check(m, x, 130, *set), 1e-5) << set->name;
 }
 
 TEST(F16Kernel, LinearUsesThePackedMatrixAndAgreesWithThePortablePath) {

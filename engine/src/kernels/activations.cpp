@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 
+#include "attention/attention.hpp"
+#include "kernels/activations_avx512.hpp"
 #include "parallel/thread_pool.hpp"
 #include "quant/half.hpp"
 
@@ -66,13 +69,20 @@ void quantize_block256(const float* x, ActivationBlock256& out) {
 // them half to even; from 65520 up the result is infinity; NaN becomes the quiet NaN
 // round_to_half gives.
 inline float round_one_to_half(float value) {
-  const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
-  const std::uint32_t sign = bits & 0x80000000u, magnitude = bits & 0x7fffffffu;
-  const std::uint32_t normal = (magnitude + 0xfffu + ((magnitude >> 13) & 1u)) & ~0x1fffu;
-  const std::uint32_t subnormal = std::bit_cast<std::uint32_t>((std::bit_cast<float>(magnitude) + 0.75f) - 0.75f);
-  std::uint32_t result = magnitude < 0x38800000u ? subnormal : normal;
-  result = magnitude >= 0x477ff000u ? 0x7f800000u : result;
-  result = magnitude > 0x7f800000u ? 0x7fc00000u : result;
+  // Signed 32-bit compares (the magnitude is below 2^31): SSE2 has no unsigned ones, and the
+  // loop below only vectorizes with them.
+  const std::int32_t bits = std::bit_cast<std::int32_t>(value);
+  const std::int32_t sign = bits & std::int32_t{-0x7fffffff - 1}, magnitude = bits & 0x7fffffff;
+  const std::int32_t normal = (magnitude + 0xfff + ((magnitude >> 13) & 1)) & ~0x1fff;
+  const std::int32_t subnormal = std::bit_cast<std::int32_t>((std::bit_cast<float>(magnitude) + 0.75f) - 0.75f);
+  // Selects as masks: written as conditionals, GCC keeps a branch around the float addition.
+  auto select = [](bool condition, std::int32_t if_true, std::int32_t if_false) {
+    const std::int32_t mask = -static_cast<std::int32_t>(condition);
+    return (if_true & mask) | (if_false & ~mask);
+  };
+  std::int32_t result = select(magnitude < 0x38800000, subnormal, normal);
+  result = select(magnitude >= 0x477ff000, 0x7f800000, result);
+  result = select(magnitude > 0x7f800000, 0x7fc00000, result);
   return std::bit_cast<float>(sign | result);
 }
 
@@ -80,6 +90,23 @@ inline float round_one_to_half(float value) {
 
 void round_row_to_half(const float* input, float* output, std::int64_t count) {
   for (std::int64_t i = 0; i < count; ++i) output[i] = round_one_to_half(input[i]);
+}
+
+void quantize_blocks32_portable(const float* x, ActivationBlock32* out, std::int64_t blocks) {
+  for (std::int64_t b = 0; b < blocks; ++b) quantize_block32(x + 32 * b, out[b]);
+}
+
+void quantize_blocks256_portable(const float* x, ActivationBlock256* out, std::int64_t blocks) {
+  for (std::int64_t b = 0; b < blocks; ++b) quantize_block256(x + 256 * b, out[b]);
+}
+
+bool use_wide_quantizer() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool wide = attention::avx512_available() && std::getenv("DOCENT_KERNELS") == nullptr;
+  return wide;
+#else
+  return false;
+#endif
 }
 
 ActivationFormat activation_format(TensorType weight_type) {
@@ -91,7 +118,7 @@ ActivationFormat activation_format(TensorType weight_type) {
 }
 
 void QuantizedActivations::quantize(ActivationFormat format, const float* input, std::int64_t tokens,
-                                    std::int64_t columns) {
+                                    std::int64_t columns, HalfRounder rounder) {
   format_ = format;
   tokens_ = tokens;
   switch (format) {
@@ -110,19 +137,22 @@ void QuantizedActivations::quantize(ActivationFormat format, const float* input,
   }
   // Floats: the kernels' loads of a row must be float-aligned (the vector's storage is).
   storage_.resize(row_bytes_ * static_cast<std::size_t>(tokens));
+  const bool wide = use_wide_quantizer();
   // A prompt's rows are independent: quantize them in parallel (one row inline for decode).
   ThreadPool::shared().parallel_for(tokens, 4, [&](std::int64_t first, std::int64_t end) {
   for (std::int64_t t = first; t < end; ++t) {
     const float* x = input + t * columns;
     std::uint8_t* row_start = storage_.data() + static_cast<std::size_t>(t) * row_bytes_;
     if (format == ActivationFormat::half_rounded_floats) {
-      round_row_to_half(x, reinterpret_cast<float*>(row_start), columns);
+      rounder(x, reinterpret_cast<float*>(row_start), columns);
     } else if (format == ActivationFormat::blocks32) {
       auto* blocks = reinterpret_cast<ActivationBlock32*>(row_start);
-      for (std::int64_t b = 0; b < blocks_per_row_; ++b) quantize_block32(x + 32 * b, blocks[b]);
+      if (wide) quantize_blocks32_avx512(x, blocks, blocks_per_row_);
+      else quantize_blocks32_portable(x, blocks, blocks_per_row_);
     } else {
       auto* blocks = reinterpret_cast<ActivationBlock256*>(row_start);
-      for (std::int64_t b = 0; b < blocks_per_row_; ++b) quantize_block256(x + 256 * b, blocks[b]);
+      if (wide) quantize_blocks256_avx512(x, blocks, blocks_per_row_);
+      else quantize_blocks256_portable(x, blocks, blocks_per_row_);
     }
   }
   });

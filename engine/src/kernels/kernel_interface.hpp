@@ -22,11 +22,14 @@ struct GroupTask {
 };
 
 using GroupKernel = void (*)(const GroupTask&);
+// output[i] = input[i] rounded to the nearest F16 value (as round_to_half in quant/half.hpp).
+using HalfRounder = void (*)(const float* input, float* output, std::int64_t count);
 
 struct KernelSet {
   const char* name;
   GroupKernel q4_0, q8_0, q4_k, q6_k, int4_channel;
   GroupKernel f16;  // F32 arithmetic only; activations as ActivationFormat::half_rounded_floats
+  HalfRounder round_to_half;  // F16C conversions there and back
 };
 
 // nullptr when not compiled for this target; callers check the CPU first (kernels.hpp).

@@ -98,10 +98,17 @@ constexpr int kHalfTile = 4;  // F16: 8 accumulator registers, 2 for the column'
 
 #include "kernels/kernel_body.inc"
 
+void round_to_half_f16c(const float* input, float* output, std::int64_t count) {
+  std::int64_t i = 0;
+  for (; i + 8 <= count; i += 8)
+    _mm256_storeu_ps(output + i, _mm256_cvtph_ps(_mm256_cvtps_ph(_mm256_loadu_ps(input + i), _MM_FROUND_TO_NEAREST_INT)));
+  for (; i < count; ++i) output[i] = _cvtsh_ss(_cvtss_sh(input[i], _MM_FROUND_TO_NEAREST_INT));
+}
+
 }  // namespace
 
 const KernelSet* avx2_kernel_set() {
-  static const KernelSet set{"avx2", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel, kernel_f16};
+  static const KernelSet set{"avx2", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel, kernel_f16, round_to_half_f16c};
   return &set;
 }
 

@@ -56,10 +56,21 @@ constexpr int kHalfTile = 8;  // F16: one accumulator per token, the broadcasts 
 
 #include "kernels/kernel_body.inc"
 
+void round_to_half_f16c(const float* input, float* output, std::int64_t count) {
+  std::int64_t i = 0;
+  for (; i + 16 <= count; i += 16)
+    _mm512_storeu_ps(output + i, _mm512_cvtph_ps(_mm512_cvtps_ph(_mm512_loadu_ps(input + i), _MM_FROUND_TO_NEAREST_INT)));
+  if (i < count) {
+    const auto mask = static_cast<__mmask16>((1u << (count - i)) - 1);
+    const __m512 rest = _mm512_maskz_loadu_ps(mask, input + i);
+    _mm512_mask_storeu_ps(output + i, mask, _mm512_cvtph_ps(_mm512_cvtps_ph(rest, _MM_FROUND_TO_NEAREST_INT)));
+  }
+}
+
 }  // namespace
 
 const KernelSet* avx512_kernel_set() {
-  static const KernelSet set{"avx512-vnni", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel, kernel_f16};
+  static const KernelSet set{"avx512-vnni", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel, kernel_f16, round_to_half_f16c};
   return &set;
 }
 
