@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -135,6 +136,9 @@ struct Implementation {
   Kernel kernel;
   bool (*available)();
 };
+
+// gtest prints the parameter in failure messages.
+void PrintTo(const Implementation& implementation, std::ostream* out) { *out << implementation.name; }
 
 bool always() { return true; }
 
