@@ -16,6 +16,7 @@
 #endif
 // GCC 12's own intrinsic headers trip this (the "undefined" pass-through operand).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include "attention/avx512_math.hpp"
 
 namespace docent::engine::attention {
