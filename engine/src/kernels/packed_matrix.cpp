@@ -184,11 +184,20 @@ bool pack_row_block_directly(TensorType type, const std::uint8_t* source, int r,
           std::memcpy(packed + 320 + 512 * pair + 64 * line + 4 * r, block->qs + 32 * pair + 4 * line, 4);
       return true;
     }
-    case TensorType::f16:  // `source` is 32 consecutive halves of the row
-      for (int column = 0; column < 32; ++column) std::memcpy(packed + 32 * column + 2 * r, source + 2 * column, 2);
-      return true;
     default: return false;
   }
+}
+
+// F16 is a transpose of 16 rows: written column by column, so the group's output is one
+// sequential stream (row by row, every row would touch all of the group's cache lines).
+void pack_f16_group(const TensorView& weight, std::int64_t group, std::uint8_t* group_start) {
+  const std::int64_t first_row = group * kGroupRows, rows = std::min<std::int64_t>(kGroupRows, weight.row_count() - first_row);
+  const std::uint16_t* source[kGroupRows];
+  for (std::int64_t r = 0; r < rows; ++r) source[r] = static_cast<const std::uint16_t*>(weight.row(first_row + r));
+  auto* out = reinterpret_cast<std::uint16_t*>(group_start);
+  const std::int64_t columns = weight.row_length();
+  for (std::int64_t c = 0; c < columns; ++c, out += kGroupRows)
+    for (std::int64_t r = 0; r < rows; ++r) out[r] = source[r][c];  // rows past the end stay zero
 }
 
 }  // namespace
@@ -236,8 +245,6 @@ PackedMatrix::PackedMatrix(const TensorView& weight)
   const auto traits = type_traits(type_);
   const std::int64_t block_columns = packed_block_columns(type_);
   blocks_per_row_ = columns_ / block_columns;
-  // Source bytes behind one packed block (32 values for F16, one block otherwise).
-  const std::size_t source_block_bytes = traits->block_bytes * static_cast<std::size_t>(block_columns / traits->block_elements);
   const std::size_t block_bytes = packed_block_bytes(type_);
   const std::size_t header_bytes = packed_group_header_bytes(type_);
   group_bytes_ = header_bytes + block_bytes * static_cast<std::size_t>(blocks_per_row_);
@@ -267,6 +274,10 @@ PackedMatrix::PackedMatrix(const TensorView& weight)
   }
   // Repacking a billion-parameter model is a second or so of work: spread it over the pool.
   ThreadPool::shared().parallel_for(groups(), 4, [&](std::int64_t first_group, std::int64_t end_group) {
+    if (type_ == TensorType::f16) {
+      for (std::int64_t g = first_group; g < end_group; ++g) pack_f16_group(weight, g, storage_ + static_cast<std::size_t>(g) * group_bytes_);
+      return;
+    }
     DecodedBlock decoded;
     const std::int64_t end_row = std::min(rows_, end_group * kGroupRows);
     for (std::int64_t row = first_group * kGroupRows; row < end_row; ++row) {
@@ -279,7 +290,7 @@ PackedMatrix::PackedMatrix(const TensorView& weight)
       }
       const int r = static_cast<int>(row % kGroupRows);
       for (std::int64_t b = 0; b < blocks_per_row_; ++b) {
-        const std::uint8_t* block = source + static_cast<std::size_t>(b) * source_block_bytes;
+        const std::uint8_t* block = source + static_cast<std::size_t>(b) * traits->block_bytes;
         std::uint8_t* packed = group_start + static_cast<std::size_t>(b) * block_bytes;
         if (pack_row_block_directly(type_, block, r, packed)) continue;
         decode_block(type_, block, decoded);
