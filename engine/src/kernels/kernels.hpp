@@ -1,8 +1,8 @@
 #pragma once
 // Quantized matrix products on packed weights (packed_matrix.hpp) with activations quantized
 // on the fly (activations.hpp), spread over the engine's thread pool. F16 weights take the same
-// route with F32 arithmetic (activations rounded to F16 values, as the reference does). The instruction set is
-// chosen once at run time: AVX-512 VNNI, else AVX2, else none (callers then use the portable
+// route with F32 arithmetic (activations rounded to F16 values, as the reference does). The
+// instruction set is chosen once at run time: AVX-512 VNNI, else AVX2, else none (callers then use the portable
 // dequantize-and-multiply path in matmul.cpp, which is also the scalar reference the kernels
 // are tested against). $DOCENT_KERNELS=avx512|avx2|none overrides the choice (never above what
 // the CPU supports), for tests and benchmarks.
