@@ -1,6 +1,7 @@
 #include "kernels/packed_matrix.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -243,6 +244,7 @@ PackedMatrix::~PackedMatrix() {
 PackedMatrix::PackedMatrix(const TensorView& weight)
     : type_(weight.type), rows_(weight.row_count()), columns_(weight.row_length()) {
   const auto traits = type_traits(type_);
+  assert(packable(type_, columns_));  // else trailing columns would be dropped silently
   const std::int64_t block_columns = packed_block_columns(type_);
   blocks_per_row_ = columns_ / block_columns;
   const std::size_t block_bytes = packed_block_bytes(type_);
