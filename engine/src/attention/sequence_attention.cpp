@@ -22,11 +22,13 @@ void sequence_attention(const std::vector<std::int64_t>& starts, const std::vect
     const std::int64_t start = starts[s], length = lengths[s];
     const int padded = attention::padded_positions(static_cast<int>(length));
     thread_local std::vector<float> keys, scratch;
-    keys.assign(static_cast<std::size_t>(padded) * static_cast<std::size_t>(head_dim), 0.0f);
+    keys.resize(static_cast<std::size_t>(padded) * static_cast<std::size_t>(head_dim));
     for (int j = 0; j < length; ++j) {
       const float* key = k + (start + j) * width + static_cast<std::int64_t>(head) * head_dim;
       for (int d = 0; d < head_dim; ++d) keys[attention::key_offset(j, d, head_dim)] = key[d];
     }
+    for (int j = static_cast<int>(length); j < padded; ++j)  // only the last block's padding needs zeros
+      for (int d = 0; d < head_dim; ++d) keys[attention::key_offset(j, d, head_dim)] = 0.0f;
     attention::HeadView view;
     view.storage = attention::Storage::f32;
     view.keys = keys.data();

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstdlib>
 
+#include "attention/attention.hpp"
+#include "kernels/activations_avx512.hpp"
 #include "parallel/thread_pool.hpp"
 #include "quant/half.hpp"
 
@@ -89,6 +92,23 @@ void round_row_to_half(const float* input, float* output, std::int64_t count) {
   for (std::int64_t i = 0; i < count; ++i) output[i] = round_one_to_half(input[i]);
 }
 
+void quantize_blocks32_portable(const float* x, ActivationBlock32* out, std::int64_t blocks) {
+  for (std::int64_t b = 0; b < blocks; ++b) quantize_block32(x + 32 * b, out[b]);
+}
+
+void quantize_blocks256_portable(const float* x, ActivationBlock256* out, std::int64_t blocks) {
+  for (std::int64_t b = 0; b < blocks; ++b) quantize_block256(x + 256 * b, out[b]);
+}
+
+bool use_wide_quantizer() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool wide = attention::avx512_available() && std::getenv("DOCENT_KERNELS") == nullptr;
+  return wide;
+#else
+  return false;
+#endif
+}
+
 ActivationFormat activation_format(TensorType weight_type) {
   switch (weight_type) {
     case TensorType::q4_k: case TensorType::q5_k: case TensorType::q6_k: return ActivationFormat::blocks256;
@@ -117,6 +137,7 @@ void QuantizedActivations::quantize(ActivationFormat format, const float* input,
   }
   // Floats: the kernels' loads of a row must be float-aligned (the vector's storage is).
   storage_.resize(row_bytes_ * static_cast<std::size_t>(tokens));
+  const bool wide = use_wide_quantizer();
   // A prompt's rows are independent: quantize them in parallel (one row inline for decode).
   ThreadPool::shared().parallel_for(tokens, 4, [&](std::int64_t first, std::int64_t end) {
   for (std::int64_t t = first; t < end; ++t) {
@@ -126,10 +147,12 @@ void QuantizedActivations::quantize(ActivationFormat format, const float* input,
       rounder(x, reinterpret_cast<float*>(row_start), columns);
     } else if (format == ActivationFormat::blocks32) {
       auto* blocks = reinterpret_cast<ActivationBlock32*>(row_start);
-      for (std::int64_t b = 0; b < blocks_per_row_; ++b) quantize_block32(x + 32 * b, blocks[b]);
+      if (wide) quantize_blocks32_avx512(x, blocks, blocks_per_row_);
+      else quantize_blocks32_portable(x, blocks, blocks_per_row_);
     } else {
       auto* blocks = reinterpret_cast<ActivationBlock256*>(row_start);
-      for (std::int64_t b = 0; b < blocks_per_row_; ++b) quantize_block256(x + 256 * b, blocks[b]);
+      if (wide) quantize_blocks256_avx512(x, blocks, blocks_per_row_);
+      else quantize_blocks256_portable(x, blocks, blocks_per_row_);
     }
   }
   });
