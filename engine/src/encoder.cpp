@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <span>
 
 #include "attention/sequence_attention.hpp"
 #include "ops/row_ops.hpp"
@@ -79,19 +81,28 @@ std::vector<std::vector<float>> Encoder::embed(const std::vector<std::vector<std
   if (total == 0) return {};
 
   // Buffers reused across calls on this thread (embed may run on several threads at once);
-  // up to kKeptBufferFloats floats each are kept between calls.
-  constexpr std::int64_t kKeptBufferFloats = 4 << 20;
+  // up to kKeptBufferFloats floats each are kept between calls: enough for the Embedder's
+  // batches of 32 passages x 256 tokens of a small model, whose fresh pages (and zeroing)
+  // otherwise cost several percent of every call. Peak memory is the same either way.
+  constexpr std::int64_t kKeptBufferFloats = 16 << 20;
+  // Grown, never cleared: every element is written before it is read.
+  struct Floats {
+    std::unique_ptr<float[]> data;
+    std::size_t capacity = 0;
+    std::span<float> take(std::int64_t count) {
+      const auto wanted = static_cast<std::size_t>(count);
+      if (wanted > capacity) data.reset(new float[wanted]), capacity = wanted;
+      return {data.get(), wanted};
+    }
+  };
   struct Buffers {
-    std::vector<float> x, q, k, v, attended, projected, up;
+    Floats x, q, k, v, attended, projected, up;
   };
   thread_local Buffers buffers;
-  auto buffer = [total](std::vector<float>& values, std::int64_t width) -> std::vector<float>& {
-    values.resize(static_cast<std::size_t>(total * width));
-    return values;
-  };
-  std::vector<float>&x = buffer(buffers.x, hidden), &q = buffer(buffers.q, query_width), &k = buffer(buffers.k, query_width),
-  &v = buffer(buffers.v, query_width), &attended = buffer(buffers.attended, query_width),
-  &projected = buffer(buffers.projected, hidden), &up = buffer(buffers.up, p.ffn);
+  const std::span<float> x = buffers.x.take(total * hidden), q = buffers.q.take(total * query_width),
+                         k = buffers.k.take(total * query_width), v = buffers.v.take(total * query_width),
+                         attended = buffers.attended.take(total * query_width),
+                         projected = buffers.projected.take(total * hidden), up = buffers.up.take(total * p.ffn);
   std::vector<float> scratch(static_cast<std::size_t>(hidden));
   const TensorView& types = w.get(TensorRole::token_type_embedding);
   for (std::size_t s = 0; s < sequences.size(); ++s) {

@@ -136,13 +136,17 @@ void QuantizedActivations::quantize(ActivationFormat format, const float* input,
       break;
   }
   // Floats: the kernels' loads of a row must be float-aligned (the vector's storage is).
-  storage_.resize(row_bytes_ * static_cast<std::size_t>(tokens));
+  const std::size_t needed = row_bytes_ * static_cast<std::size_t>(tokens);
+  if (needed > capacity_) {
+    storage_.reset(new std::uint8_t[needed]);  // operator new[] aligns for float rows
+    capacity_ = needed;
+  }
   const bool wide = use_wide_quantizer();
   // A prompt's rows are independent: quantize them in parallel (one row inline for decode).
   ThreadPool::shared().parallel_for(tokens, 4, [&](std::int64_t first, std::int64_t end) {
   for (std::int64_t t = first; t < end; ++t) {
     const float* x = input + t * columns;
-    std::uint8_t* row_start = storage_.data() + static_cast<std::size_t>(t) * row_bytes_;
+    std::uint8_t* row_start = storage_.get() + static_cast<std::size_t>(t) * row_bytes_;
     if (format == ActivationFormat::half_rounded_floats) {
       rounder(x, reinterpret_cast<float*>(row_start), columns);
     } else if (format == ActivationFormat::blocks32) {

@@ -8,6 +8,7 @@
 // so those rows are stored as floats (already rounded) that it can broadcast directly.
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "kernels/activation_blocks.hpp"
@@ -40,13 +41,16 @@ class QuantizedActivations {
   std::int64_t tokens() const { return tokens_; }
   std::int64_t blocks_per_row() const { return blocks_per_row_; }
   std::size_t row_bytes() const { return row_bytes_; }
-  const std::uint8_t* row(std::int64_t token) const { return storage_.data() + static_cast<std::size_t>(token) * row_bytes_; }
+  const std::uint8_t* row(std::int64_t token) const { return storage_.get() + static_cast<std::size_t>(token) * row_bytes_; }
 
  private:
   ActivationFormat format_ = ActivationFormat::blocks32;
   std::int64_t tokens_ = 0, blocks_per_row_ = 0;
   std::size_t row_bytes_ = 0;
-  std::vector<std::uint8_t> storage_;
+  // Grown, never zeroed: every byte a kernel reads is written by quantize() first (a vector's
+  // resize would clear megabytes each time a wider matrix follows a narrower one).
+  std::unique_ptr<std::uint8_t[]> storage_;
+  std::size_t capacity_ = 0;
 };
 
 }  // namespace docent::engine::kernels
