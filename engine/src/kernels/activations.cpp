@@ -73,7 +73,9 @@ inline float round_one_to_half(float value) {
   // loop below only vectorizes with them.
   const std::int32_t bits = std::bit_cast<std::int32_t>(value);
   const std::int32_t sign = bits & std::int32_t{-0x7fffffff - 1}, magnitude = bits & 0x7fffffff;
-  const std::int32_t normal = (magnitude + 0xfff + ((magnitude >> 13) & 1)) & ~0x1fff;
+  // In unsigned arithmetic: NaN magnitudes near 2^31 would overflow a signed add (UB).
+  const auto unsigned_magnitude = static_cast<std::uint32_t>(magnitude);
+  const auto normal = static_cast<std::int32_t>((unsigned_magnitude + 0xfffu + ((unsigned_magnitude >> 13) & 1u)) & ~0x1fffu);
   const std::int32_t subnormal = std::bit_cast<std::int32_t>((std::bit_cast<float>(magnitude) + 0.75f) - 0.75f);
   // Selects as masks: written as conditionals, GCC keeps a branch around the float addition.
   auto select = [](bool condition, std::int32_t if_true, std::int32_t if_false) {
