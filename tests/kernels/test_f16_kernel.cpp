@@ -3,6 +3,8 @@
 // round_activations does for F16 weights.
 #include <gtest/gtest.h>
 
+#include "kernel_reference.hpp"
+
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -68,41 +70,11 @@ std::vector<float> random_activations(std::int64_t tokens, std::int64_t columns,
   return x;
 }
 
-// Worst error of the kernel's outputs relative to sum |w * x| of each output (the natural
-// scale of float rounding).
 double check(const HalfMatrix& m, const std::vector<float>& input, std::int64_t tokens, const KernelSet& set) {
-  const std::int64_t rows = m.view.row_count(), columns = m.view.row_length();
-  PackedMatrix packed(m.view);
-  std::vector<float> output(static_cast<std::size_t>(tokens * rows), NAN);
-  packed_linear(packed, input.data(), tokens, output.data(), set);
-  std::vector<float> weight_row(static_cast<std::size_t>(columns)), rounded(input);
-  for (std::int64_t t = 0; t < tokens; ++t) round_activations(TensorType::f16, rounded.data() + t * columns, columns);
-  double worst = 0;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    dequantize_row(TensorType::f16, m.view.row(r), weight_row.data(), columns);
-    for (std::int64_t t = 0; t < tokens; ++t) {
-      double exact = 0, magnitude = 0;
-      for (std::int64_t k = 0; k < columns; ++k) {
-        const double product = static_cast<double>(weight_row[static_cast<std::size_t>(k)]) *
-                               rounded[static_cast<std::size_t>(t * columns + k)];
-        exact += product;
-        magnitude += std::fabs(product);
-      }
-      const double got = output[static_cast<std::size_t>(t * rows + r)];
-      EXPECT_TRUE(std::isfinite(got)) << "row " << r << " token " << t;
-      if (magnitude > 0) worst = std::max(worst, std::fabs(got - exact) / magnitude);
-      else EXPECT_EQ(got, 0.0) << "row " << r << " token " << t;
-    }
-  }
-  return worst;
+  return kernel_tests::worst_kernel_error(m.view, input, tokens, set);
 }
 
-std::vector<const KernelSet*> available_sets() {
-  std::vector<const KernelSet*> sets;
-  for (auto isa : {InstructionSet::avx512_vnni, InstructionSet::avx2})
-    if (const KernelSet* set = kernel_set(isa)) sets.push_back(set);
-  return sets;
-}
+using kernel_tests::available_sets;
 
 bool same_value(float a, float b) {
   return std::isnan(a) ? std::isnan(b) : std::bit_cast<std::uint32_t>(a) == std::bit_cast<std::uint32_t>(b);
