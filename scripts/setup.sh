@@ -1,14 +1,44 @@
 #!/usr/bin/env bash
-# Installs what docent needs on Debian bookworm (skips what is already there), then configures
-# and builds it in ./build (Release). Safe to run again.
+# Installs what docent needs on Debian bookworm (skips what is already there), configures and
+# builds it in ./build (Release), then installs the `docent` binary, its man page and shell
+# completions into PREFIX (default: ~/.local, or /usr/local when run as root). Safe to run again.
+# Environment: BUILD_DIR (build), BUILD_TYPE (Release), CMAKE_ARGS, PREFIX.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# One package per line, grouped by what needs it, so additions merge cleanly.
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config git python3
-  libsqlite3-dev libfaiss-dev libopenblas-dev libonnx-dev libprotobuf-dev protobuf-compiler
-  libeigen3-dev libpoppler-cpp-dev libcli11-dev googletest libgtest-dev
-  nlohmann-json3-dev libpcre2-dev libicu-dev poppler-utils
+  # toolchain
+  build-essential
+  cmake
+  ninja-build
+  pkg-config
+  git
+  python3
+  # index: SQLite, vectors
+  libsqlite3-dev
+  libfaiss-dev
+  libopenblas-dev
+  # engine: ONNX/protobuf, linear algebra
+  libonnx-dev
+  libprotobuf-dev
+  protobuf-compiler
+  libeigen3-dev
+  # ingest: PDF text (poppler-data maps CJK and other non-Latin fonts), regexes, Unicode
+  libpoppler-cpp-dev
+  poppler-data
+  libpcre2-dev
+  libicu-dev
+  # cli: flags, JSON, config file, line editing
+  libcli11-dev
+  nlohmann-json3-dev
+  libtomlplusplus-dev
+  libedit-dev
+  # tests: GoogleTest, pdftotext as a peer, tmux drives `docent chat` on a real terminal
+  googletest
+  libgtest-dev
+  poppler-utils
+  tmux
 )
 
 missing=()
@@ -24,6 +54,14 @@ if ((${#missing[@]})); then
 fi
 
 BUILD_DIR=${BUILD_DIR:-build}
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=${BUILD_TYPE:-Release} ${CMAKE_ARGS:-} >/dev/null
+if [ -z "${PREFIX:-}" ]; then
+  if [ "$(id -u)" = 0 ]; then PREFIX=/usr/local; else PREFIX="$HOME/.local"; fi
+fi
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" ${CMAKE_ARGS:-} >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)"
-echo "setup: built $BUILD_DIR/docent"
+cmake --install "$BUILD_DIR" --prefix "$PREFIX" >/dev/null
+echo "setup: built $BUILD_DIR/cli/docent, installed $PREFIX/bin/docent (man page, bash and zsh completion beside it)"
+case ":$PATH:" in
+  *":$PREFIX/bin:"*) ;;
+  *) echo "setup: $PREFIX/bin is not on your PATH; add it, e.g.: echo 'export PATH=\"$PREFIX/bin:\$PATH\"' >> ~/.profile" ;;
+esac
