@@ -76,6 +76,9 @@ struct SquadFlags {
   std::size_t budget = 1500;
   std::size_t limit = 0;
   std::size_t stride = 1;
+  std::size_t articles = 0;
+  bool from_files = false;
+  bool article_removed = true;
   std::string baseline = "paragraphs";
 };
 
@@ -84,6 +87,9 @@ int run_squad(const GlobalOptions& globals, const SquadFlags& flags) {
   options.token_budget = flags.budget;
   options.limit = flags.limit;
   options.stride = flags.stride;
+  options.articles = flags.articles;
+  options.from_files = flags.from_files;
+  options.article_removed = flags.article_removed;
   options.paragraph_baseline = flags.baseline == "paragraphs";
   options.chunking = chunking_for(flags.chunk_tokens);
   options.neighbours = flags.neighbours;
@@ -94,20 +100,43 @@ int run_squad(const GlobalOptions& globals, const SquadFlags& flags) {
   auto report = retrieval::evaluate_squad(flags.file, options);
   bar.finish();
   if (globals.json) {
-    print_json({{"contexts", report.contexts}, {"questions", report.questions}, {"unanswerable", report.unanswerable},
-                {"token_budget", flags.budget}, {"context_recall", report.context_recall},
-                {"paragraph_bm25_recall", options.paragraph_baseline ? nlohmann::json(report.paragraph_bm25_recall) : nlohmann::json()},
-                {"exact_match", report.exact_match},
-                {"f1", report.f1}, {"abstention_rate", report.abstention_rate}, {"seconds", report.seconds}});
+    nlohmann::json json{{"contexts", report.contexts},
+                        {"questions", report.questions},
+                        {"unanswerable", report.unanswerable},
+                        {"token_budget", flags.budget},
+                        {"library", flags.from_files ? "files" : "in-memory"},
+                        {"context_recall", report.context_recall},
+                        {"paragraph_bm25_recall",
+                         options.paragraph_baseline ? nlohmann::json(report.paragraph_bm25_recall) : nlohmann::json()},
+                        {"answer_recall", {{"1", report.answer_recall_1}, {"2", report.answer_recall_2}, {"3", report.answer_recall_3}}},
+                        {"cited_paragraph", {{"1", report.cited_paragraph_1}, {"3", report.cited_paragraph_3}}},
+                        {"false_abstention", report.false_abstention},
+                        {"exact_match", report.exact_match},
+                        {"f1", report.f1},
+                        {"abstention_rate", report.abstention_rate},
+                        {"seconds", report.seconds}};
+    if (options.article_removed)
+      json["article_removed"] = {{"questions", report.article_removed_questions},
+                                 {"abstention", report.abstention_article_removed}};
+    print_json(json);
     return kOk;
   }
-  std::printf("SQuAD %s: %zu paragraphs, %zu questions (%zu unanswerable), budget %zu tokens, %.1f s\n",
-              flags.file.c_str(), report.contexts, report.questions, report.unanswerable, flags.budget, report.seconds);
+  std::printf("SQuAD %s: %zu paragraphs, %zu questions (%zu unanswerable), budget %zu tokens, %s library, %.1f s\n",
+              flags.file.c_str(), report.contexts, report.questions, report.unanswerable, flags.budget,
+              flags.from_files ? "one text file per paragraph" : "in-memory", report.seconds);
   std::printf("  context recall        %.4f  (sliding windows)\n", report.context_recall);
   if (options.paragraph_baseline)
     std::printf("  paragraph BM25 recall %.4f  (baseline: each paragraph one unit, plain FTS5 BM25, whole paragraphs that fit)\n",
                 report.paragraph_bm25_recall);
-  std::printf("  extractive EM %.4f  F1 %.4f  (one sentence vs short gold span)\n", report.exact_match, report.f1);
+  std::printf("  answer recall         %.4f (3 sentences)  %.4f (2)  %.4f (1)  (gold answer inside the extractive answer)\n",
+              report.answer_recall_3, report.answer_recall_2, report.answer_recall_1);
+  std::printf("  cited paragraph       %.4f (3 sentences)  %.4f (1)  (the gold paragraph among the citations)\n",
+              report.cited_paragraph_3, report.cited_paragraph_1);
+  std::printf("  extractive EM %.4f  F1 %.4f  (first sentence vs short gold span)\n", report.exact_match, report.f1);
+  std::printf("  false abstention      %.4f  (answerable questions answered \"not found\")\n", report.false_abstention);
+  if (options.article_removed)
+    std::printf("  abstention            %.4f  on %zu questions asked with their own article removed\n",
+                report.abstention_article_removed, report.article_removed_questions);
   if (report.unanswerable) std::printf("  abstention on unanswerable %.4f\n", report.abstention_rate);
   return kOk;
 }
@@ -130,7 +159,7 @@ const bool registered = register_command(80, [](CLI::App& app, GlobalOptions& gl
   beir->callback([&globals, &exit_code, flags] { exit_code = run_beir(globals, *flags); });
 
   auto squad_flags = std::make_shared<SquadFlags>();
-  auto* squad = eval->add_subcommand("squad", "Context recall and extractive EM/F1 on a SQuAD-format JSON file");
+  auto* squad = eval->add_subcommand("squad", "Context recall, answer recall, EM/F1 and abstention on a SQuAD-format JSON file");
   squad->add_option("file", squad_flags->file, "SQuAD v1.1/v2.0 JSON, e.g. ../shared/data/qa/squad-v1.1-dev.json")
       ->required()
       ->check(CLI::ExistingFile);
@@ -146,6 +175,17 @@ const bool registered = register_command(80, [](CLI::App& app, GlobalOptions& gl
       ->check(CLI::IsMember({"paragraphs", "none"}))
       ->capture_default_str();
   squad->add_option("--window", squad_flags->neighbours, "Neighbouring chunks added on each side of a hit")->capture_default_str();
+  squad->add_option("--articles", squad_flags->articles, "Only the first N articles (0 = all)")->capture_default_str();
+  squad->add_flag("--files", squad_flags->from_files,
+                  "Write each paragraph to a text file in a temporary folder and ingest them as `docent ingest` does");
+  squad->add_flag("!--no-article-removed", squad_flags->article_removed,
+                  "Skip asking each question again with its own article removed (the abstention measure)");
+  squad->footer(
+      "Answer recall: the share of answerable questions whose gold answer string appears in the first 1, 2 or 3\n"
+      "sentences of the extractive answer (what `docent ask` prints). Abstention: each question is asked again with\n"
+      "its whole article removed from the library, so no answer exists; a good answerer says \"not found\" there and\n"
+      "not on the normal questions (false abstention).\n"
+      "The ask protocol used for the published figures:  eval squad FILE --files --articles 8 --stride 4");
   squad->fallthrough();
   squad->callback([&globals, &exit_code, squad_flags] { exit_code = run_squad(globals, *squad_flags); });
 });

@@ -132,6 +132,8 @@ Answer answer_extractive(const index::Library& library, const std::string& quest
     if (inserted) {
       Citation citation;
       citation.number = it->second;
+      citation.source = static_cast<int>(candidate.window - answer.context.windows.data()) + 1;
+      citation.last_page = page;
       citation.path = window.path;
       citation.title = window.title;
       citation.page = page;
@@ -141,6 +143,7 @@ Answer answer_extractive(const index::Library& library, const std::string& quest
     }
     if (!answer.text.empty()) answer.text += " ";
     answer.text += sentence + " [" + std::to_string(it->second) + "]";
+    answer.sentences.push_back({sentence, {it->second}, false, false, {}});
     ++taken;
   }
   answer.answer_seconds = std::chrono::duration<double>(Clock::now() - retrieved).count();

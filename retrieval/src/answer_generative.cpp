@@ -195,9 +195,11 @@ Answer answer_with_generator(const index::Library& library, const std::string& q
     auto [quote, page] = best_support(window, claim + " " + search_query);
     Citation citation;
     citation.number = number;
+    citation.source = number;
     citation.path = window.path;
     citation.title = window.title;
     citation.page = page;
+    citation.last_page = page;
     citation.chunk_id = window.hit_chunk_ids.empty() ? 0 : window.hit_chunk_ids.front();
     citation.quote = quote;
     answer.citations.push_back(std::move(citation));

@@ -267,25 +267,50 @@ AssembledContext assemble_context(const index::Library& library, const std::stri
 
 // ---- answers ----
 
+// What an answer says and where it comes from. The same shape is printed by `ask --json` and
+// returned by the server (documented in cli/answer_print.hpp).
+//
+// Sources are the context windows, numbered from 1 in order: the [n] a model sees in its prompt.
+// A citation is one [n] marker of the answer text (numbers are unique): a generated answer's
+// markers are source numbers; an extractive answer numbers each (file, pages) it quotes.
 struct Citation {
   int number = 0;  // [n] in the answer
+  int source = 0;  // 1-based index into the context windows the citation points to
   std::string path;
   std::string title;
-  int page = 0;
+  int page = 0;        // where the quote starts
+  int last_page = 0;   // where it ends (> page when the sentence crosses a page break)
   std::int64_t chunk_id = 0;
-  std::string quote;  // the sentence that supports the claim
+  std::string quote;   // the sentence of the source that best supports the claim
+  // No marker in the model's text: docent linked the claim to this source by word overlap.
+  bool attributed = false;
+  // False when every sentence carrying the model's marker shares nothing with this source.
+  bool supported = true;
+};
+
+// One sentence of the answer text, with the citations that back it.
+struct AnswerSentence {
+  std::string text;            // markers removed
+  std::vector<int> citations;  // citation numbers, written or attributed, that support it
+  bool attributed = false;     // its support was found by docent, not written by the model
+  bool unsupported = false;    // a claim no source supports (no marker held up, none matched)
+  std::vector<int> unsupported_markers;  // markers the model wrote whose source shares nothing with it
 };
 
 struct Answer {
   std::string text;             // with [n] markers
   std::string thinking;         // a reasoning model's <think> span (empty when extractive)
   bool extractive = true;       // true: sentences quoted from the sources, no language model
-  bool found = false;           // false: nothing relevant in the library
+  bool found = false;           // false: nothing relevant in the library, or too little evidence
+  std::string abstain_reason;   // why found is false (empty when found)
   std::vector<Citation> citations;
+  std::vector<AnswerSentence> sentences;
   std::vector<int> removed_citations;  // numbers the model cited that have no source
-  AssembledContext context;
+  AssembledContext context;            // the sources, in prompt order
   double retrieval_seconds = 0;
   double answer_seconds = 0;
+  // Whether source `number` (1-based) is pointed to by any citation.
+  bool source_cited(int number) const;
 };
 
 struct AnswerOptions {
@@ -419,8 +444,15 @@ struct SquadOptions {
   std::size_t token_budget = 1500;
   ingest::ChunkOptions chunking;  // how paragraphs are chunked (library defaults unless set)
   int neighbours = 1;
+  std::size_t articles = 0;  // only the first N articles (0 = all)
   std::size_t limit = 0;  // evaluate only the first N questions (0 = all)
   std::size_t stride = 1;  // evaluate every Nth question (a spread-out sample for quick runs)
+  // Each paragraph a text file in a temporary folder, ingested as `docent ingest` does, instead
+  // of documents put straight into the library.
+  bool from_files = false;
+  // Also ask every question with its own article removed from the library (no answer exists),
+  // to measure abstention.
+  bool article_removed = true;
   // Also score the baseline: each paragraph one unit ranked by plain FTS5 BM25, whole
   // paragraphs taken in rank order while they fit the budget.
   bool paragraph_baseline = true;
@@ -433,8 +465,16 @@ struct SquadReport {
   std::size_t unanswerable = 0;
   double context_recall = 0;           // gold answer text inside the assembled context
   double paragraph_bm25_recall = 0;    // baseline: whole paragraphs by plain BM25 within the budget
-  double exact_match = 0;              // extractive answer vs gold answers (SQuAD normalisation)
+  double exact_match = 0;              // first answer sentence vs gold answers (SQuAD normalisation)
   double f1 = 0;
+  // Answer recall: the share of answerable questions whose gold answer string (lowercased,
+  // one line) appears in the first 1, 2 or 3 sentences of the extractive answer.
+  double answer_recall_1 = 0, answer_recall_2 = 0, answer_recall_3 = 0;
+  // The gold paragraph's document among the citations of the first 1 or 3 answer sentences.
+  double cited_paragraph_1 = 0, cited_paragraph_3 = 0;
+  double false_abstention = 0;         // answerable questions (article present) declined
+  std::size_t article_removed_questions = 0;
+  double abstention_article_removed = 0;  // questions declined with their own article removed
   double abstention_rate = 0;          // SQuAD 2.0: share of unanswerable questions we declined
   double seconds = 0;
 };
