@@ -88,6 +88,17 @@ faiss::IndexHNSWFlat* hnsw_inside(faiss::Index* index) {
   auto* map = dynamic_cast<faiss::IndexIDMap*>(index);
   return map ? dynamic_cast<faiss::IndexHNSWFlat*>(map->index) : nullptr;
 }
+const faiss::IndexHNSWFlat* hnsw_inside(const faiss::Index* index) {
+  return hnsw_inside(const_cast<faiss::Index*>(index));
+}
+
+// FAISS 1.7.3 sizes an HNSW search's candidate queue by the graph's own efSearch (at least k)
+// and reads the per-call SearchParametersHNSW only inside that queue, so the graph's value is
+// set once, when the index is opened, to the deepest search it will serve; each query then
+// passes its own depth (up to that) and nothing is written while searches run.
+void set_search_ceiling(faiss::Index& index, const VectorIndexOptions& options) {
+  if (auto* hnsw = hnsw_inside(&index)) hnsw->hnsw.efSearch = options.hnsw_search_depth;
+}
 
 std::unique_ptr<faiss::Index> build(const VectorMatrix& matrix, VectorIndexKind kind, const VectorIndexOptions& options) {
   faiss::Index* inner = nullptr;
@@ -236,6 +247,7 @@ struct VectorIndex::Impl {
         index = parse(bytes, stamp, unreadable);
         if (index) {
           origin = VectorIndexOrigin::loaded;
+          set_search_ceiling(*index, options);
           return;
         }
         origin = unreadable ? VectorIndexOrigin::built_unreadable : VectorIndexOrigin::built_stale;
@@ -252,6 +264,7 @@ struct VectorIndex::Impl {
     stamp.kind = static_cast<std::uint32_t>(kind_for(stamp.count, options));
     index = build(matrix, static_cast<VectorIndexKind>(stamp.kind), options);
     if (on_disk && options.save) save(path, *index, stamp);
+    set_search_ceiling(*index, options);
   }
 };
 
@@ -271,10 +284,13 @@ VectorIndex VectorIndex::open(const Library& library, std::int64_t model_id, con
   return VectorIndex(std::move(impl));
 }
 
-bool VectorIndex::refresh(const Library& library) {
+bool VectorIndex::is_current(const Library& library) const {
   auto model = library.embedding_model(impl_->stamp.model_id);
-  if (model && model->vector_generation == impl_->stamp.vector_generation && model->file_hash == impl_->stamp.file_hash)
-    return false;
+  return model && model->vector_generation == impl_->stamp.vector_generation && model->file_hash == impl_->stamp.file_hash;
+}
+
+bool VectorIndex::refresh(const Library& library) {
+  if (is_current(library)) return false;
   auto fresh = std::make_unique<Impl>();
   fresh->options = impl_->options;
   fresh->open(library, impl_->stamp.model_id);
@@ -282,17 +298,28 @@ bool VectorIndex::refresh(const Library& library) {
   return true;
 }
 
-std::vector<VectorHit> VectorIndex::search(std::span<const float> query, int k) const {
+std::vector<VectorHit> VectorIndex::search(std::span<const float> query, int k, const VectorSearchOptions& options) const {
   if (static_cast<std::int64_t>(query.size()) != impl_->stamp.dimension)
     throw LibraryError("query vector has " + std::to_string(query.size()) + " values, the index has dimension " +
                        std::to_string(impl_->stamp.dimension));
   const auto available = static_cast<int>(std::min<std::int64_t>(impl_->index->ntotal, k));
   if (available <= 0) return {};
-  if (auto* hnsw = hnsw_inside(impl_->index.get()))
-    hnsw->hnsw.efSearch = std::max(impl_->options.hnsw_search_depth, available);
   std::vector<float> scores(static_cast<std::size_t>(available));
   std::vector<faiss::Index::idx_t> labels(static_cast<std::size_t>(available));
-  impl_->index->search(1, query.data(), available, scores.data(), labels.data());
+  if (const auto* hnsw = hnsw_inside(impl_->index.get())) {
+    // The depth travels with the query (see set_search_ceiling). The inner graph is searched
+    // directly because IndexIDMap does not forward search parameters; labels are mapped back.
+    faiss::SearchParametersHNSW parameters;
+    const int ceiling = impl_->options.hnsw_search_depth;
+    const int depth = options.hnsw_search_depth > 0 ? std::min(options.hnsw_search_depth, ceiling) : ceiling;
+    parameters.efSearch = std::max(depth, available);
+    hnsw->search(1, query.data(), available, scores.data(), labels.data(), &parameters);
+    const auto& ids = static_cast<const faiss::IndexIDMap*>(impl_->index.get())->id_map;
+    for (auto& label : labels)
+      if (label >= 0) label = ids.at(static_cast<std::size_t>(label));
+  } else {
+    impl_->index->search(1, query.data(), available, scores.data(), labels.data());
+  }
   std::vector<VectorHit> hits;
   for (int i = 0; i < available; ++i)
     if (labels[static_cast<std::size_t>(i)] >= 0) hits.push_back({labels[static_cast<std::size_t>(i)], scores[static_cast<std::size_t>(i)]});

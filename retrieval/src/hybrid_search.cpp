@@ -2,6 +2,10 @@
 // (reciprocal rank fusion of both) retrieval behind one Searcher.
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <mutex>
+#include <sys/stat.h>
+#include <tuple>
 #include <unordered_map>
 
 #include "docent/retrieval.hpp"
@@ -26,6 +30,31 @@ std::string opening_words(const std::string& text, std::size_t words) {
     out += c;
   }
   return out;
+}
+
+// The vector index of one library's model, shared by every Searcher of that library in this
+// process (the server opens one Library per thread; one index must serve them all). When the
+// library's vectors change it is replaced, never changed in place, so searches still running on
+// the old one finish on it.
+struct VectorIndexSlot {
+  std::mutex mutex;
+  std::shared_ptr<const index::VectorIndex> index;
+};
+
+std::shared_ptr<VectorIndexSlot> slot_for(const index::Library& library, std::int64_t model_id) {
+  if (library.dir().empty()) return std::make_shared<VectorIndexSlot>();  // in memory: nothing to share
+  // The database file's identity, so a library deleted and created again at the same place
+  // never inherits the old one's index.
+  struct stat info {};
+  const auto database = library.database_path();
+  if (::stat(database.c_str(), &info) != 0) return std::make_shared<VectorIndexSlot>();
+  using Key = std::tuple<std::string, dev_t, ino_t, std::int64_t>;
+  static std::mutex mutex;
+  static std::map<Key, std::shared_ptr<VectorIndexSlot>> slots;
+  std::lock_guard lock(mutex);
+  auto& slot = slots[Key{database.string(), info.st_dev, info.st_ino, model_id}];
+  if (!slot) slot = std::make_shared<VectorIndexSlot>();
+  return slot;
 }
 
 }  // namespace
@@ -80,13 +109,26 @@ struct Searcher::State {
   SearchMode mode = SearchMode::keyword;
   FusionOptions fusion;
   std::optional<EmbeddingBinding> binding;
-  mutable std::optional<index::VectorIndex> vectors;
+  std::shared_ptr<VectorIndexSlot> vectors;  // set when the mode needs dense search
+
+  // The shared index if it still matches the library's vectors, else a fresh one in its place.
+  std::shared_ptr<const index::VectorIndex> current_vectors() const {
+    std::shared_ptr<const index::VectorIndex> seen;
+    {
+      std::lock_guard lock(vectors->mutex);
+      seen = vectors->index;
+    }
+    if (seen && seen->is_current(*library)) return seen;
+    std::lock_guard lock(vectors->mutex);  // one thread rebuilds; the others wait for its result
+    if (vectors->index && vectors->index != seen && vectors->index->is_current(*library)) return vectors->index;
+    vectors->index = std::make_shared<const index::VectorIndex>(index::VectorIndex::open(*library, binding->model_id));
+    return vectors->index;
+  }
 
   std::vector<index::VectorHit> dense(const std::string& query, int limit) const {
-    if (!vectors) vectors = index::VectorIndex::open(*library, binding->model_id);
-    else vectors->refresh(*library);
+    const auto index = current_vectors();
     auto embedded = binding->embedder->embed({query});
-    return vectors->search(embedded.at(0), limit);
+    return index->search(embedded.at(0), limit);
   }
 };
 
@@ -100,6 +142,7 @@ Searcher::Searcher(const index::Library& library, std::optional<SearchMode> mode
     throw std::runtime_error(std::string(to_string(state_->mode)) +
                              " search needs an embedding model: this library is keyword-only (bind one with "
                              "`docent models add FILE`)");
+  if (state_->mode != SearchMode::keyword) state_->vectors = slot_for(library, state_->binding->model_id);
 }
 
 Searcher::~Searcher() = default;

@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 #include <sys/stat.h>
+#include <thread>
 
 #include "docent/library.hpp"
 #include "test_support.hpp"
@@ -181,6 +182,60 @@ TEST_F(VectorIndexTest, RemovedDocumentLeavesTheResults) {
   for (const auto& query : queries)
     for (const auto& hit : index.search(query, 10)) EXPECT_FALSE(victim_chunks.count(hit.chunk_id));
   EXPECT_EQ(VectorIndex::open(library(), model_).origin(), VectorIndexOrigin::loaded);
+}
+
+// Several threads searching one index at once (as the server's requests do) get exactly the
+// results of the same queries run one after another, for both kinds.
+TEST_F(VectorIndexTest, ConcurrentSearchesEqualSequentialOnes) {
+  for (auto kind : {VectorIndexKind::flat, VectorIndexKind::hnsw}) {
+    VectorIndexOptions options;
+    options.force_kind = kind;
+    options.save = false;
+    const auto index = VectorIndex::open(library(), model_, options);
+    std::vector<std::vector<float>> queries;
+    for (int q = 0; q < 64; ++q) queries.push_back(random_unit(random_));
+    std::vector<std::vector<std::int64_t>> expected;
+    for (std::size_t q = 0; q < queries.size(); ++q)
+      expected.push_back(ids_of(index.search(queries[q], 10, {.hnsw_search_depth = 16 + static_cast<int>(q % 4) * 40})));
+    std::vector<std::vector<std::vector<std::int64_t>>> got(8);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+      threads.emplace_back([&, t] {
+        for (int round = 0; round < 4; ++round)
+          for (std::size_t q = 0; q < queries.size(); ++q)
+            got[static_cast<std::size_t>(t)].push_back(
+                ids_of(index.search(queries[q], 10, {.hnsw_search_depth = 16 + static_cast<int>(q % 4) * 40})));
+      });
+    for (auto& thread : threads) thread.join();
+    for (const auto& results : got)
+      for (std::size_t i = 0; i < results.size(); ++i)
+        ASSERT_EQ(results[i], expected[i % queries.size()]) << to_string(kind) << " query " << i % queries.size();
+  }
+}
+
+// The search depth is a per-call setting: a shallow search finds less of the exact top ten
+// than the default, and leaves the default's results as they were.
+TEST_F(VectorIndexTest, HnswSearchDepthIsPerCall) {
+  for (int d = 20; d < 80; ++d) add_document(library(), model_, "doc" + std::to_string(d), 25, random_);
+  VectorIndexOptions options;
+  options.force_kind = VectorIndexKind::hnsw;
+  options.hnsw_search_depth = 200;
+  options.save = false;
+  const auto index = VectorIndex::open(library(), model_, options);
+  auto matrix = library().vectors(model_);
+  std::size_t shallow = 0, deep = 0;
+  for (int q = 0; q < 40; ++q) {
+    auto query = random_unit(random_);
+    auto exact = ids_of(exact_vector_search(matrix, query, 10));
+    std::set<std::int64_t> truth(exact.begin(), exact.end());
+    auto before = ids_of(index.search(query, 10));
+    for (auto id : ids_of(index.search(query, 10, {.hnsw_search_depth = 10}))) shallow += truth.count(id);
+    auto after = ids_of(index.search(query, 10));
+    EXPECT_EQ(before, after);
+    for (auto id : after) deep += truth.count(id);
+  }
+  EXPECT_LT(shallow, deep);
+  EXPECT_GE(deep, 40u * 10u * 95u / 100u);
 }
 
 TEST_F(VectorIndexTest, WrongQueryDimensionIsAClearError) {

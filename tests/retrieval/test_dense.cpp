@@ -3,6 +3,7 @@
 // consistency after a SIGKILL during embedding.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <csignal>
 #include <chrono>
 #include <fstream>
@@ -179,6 +180,92 @@ TEST(DenseRetrieval, RemovedDocumentLeavesDenseAndHybridResults) {
     for (const auto& hit : searcher->find(query, 50)) EXPECT_NE(hit.path, victim_path);
 }
 
+std::vector<std::int64_t> hit_ids(const std::vector<index::KeywordHit>& hits) {
+  std::vector<std::int64_t> ids;
+  for (const auto& hit : hits) ids.push_back(hit.chunk_id);
+  return ids;
+}
+
+// As the server runs them: one Library and Searcher per thread, all sharing one vector index,
+// searching while another connection adds and removes documents. Every search returns what a
+// lone searcher returns on the same library state, and none fails.
+TEST(HybridRetrieval, SearchersOnSeveralThreadsShareOneIndexSafely) {
+  DOCENT_REQUIRE_SHARED(kModel);
+  test::TempDir dir;
+  write_notes(dir.path() / "notes", 6, 6);
+  write_notes(dir.path() / "later", 2, 4);
+  const auto folder = dir.path() / "library";
+  {
+    auto library = index::Library::open(folder);
+    retrieval::bind_embedding_model(library, model_file());
+    retrieval::ingest_paths(library, {dir.path() / "notes"}, {});
+  }
+  const std::vector<std::string> queries = {"lighthouse lamp wicks", "tramway cars on the hill", "storm warnings",
+                                            "price of coal", "barley mill"};
+  std::map<std::pair<int, std::string>, std::vector<std::int64_t>> expected;
+  {
+    auto library = index::Library::open(folder, index::Library::Mode::read_only);
+    for (auto mode : {retrieval::SearchMode::dense, retrieval::SearchMode::hybrid}) {
+      retrieval::Searcher searcher(library, mode);
+      for (const auto& query : queries) expected[{static_cast<int>(mode), query}] = hit_ids(searcher.find(query, 10));
+    }
+  }
+  std::atomic<int> failures{0}, mismatches{0}, searches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t)
+    threads.emplace_back([&, t] {
+      try {
+        auto library = index::Library::open(folder, index::Library::Mode::read_only);
+        const auto mode = t % 2 ? retrieval::SearchMode::dense : retrieval::SearchMode::hybrid;
+        retrieval::Searcher searcher(library, mode);
+        for (int round = 0; round < 6; ++round)
+          for (const auto& query : queries) {
+            auto ids = hit_ids(searcher.find(query, 10));
+            ++searches;
+            if (ids != expected[{static_cast<int>(mode), query}]) ++mismatches;
+          }
+      } catch (const std::exception& error) {
+        ADD_FAILURE() << error.what();
+        ++failures;
+      }
+    });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(mismatches.load(), 0);
+  EXPECT_EQ(searches.load(), 6 * 6 * 5);
+
+  // Writes while searching: each search sees one consistent index (old or new), never fails.
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    auto library = index::Library::open(folder);
+    for (int i = 0; i < 3; ++i) {
+      retrieval::ingest_paths(library, {dir.path() / "later"}, {});
+      for (const auto& document : library.documents())
+        if (document.path.find("later") != std::string::npos) library.remove_document(document.id);
+    }
+    writing = false;
+  });
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t)
+    readers.emplace_back([&] {
+      try {
+        auto library = index::Library::open(folder, index::Library::Mode::read_only);
+        retrieval::Searcher searcher(library, retrieval::SearchMode::hybrid);
+        do {
+          for (const auto& query : queries) EXPECT_FALSE(searcher.find(query, 10).empty());
+        } while (writing.load());
+      } catch (const std::exception& error) {
+        ADD_FAILURE() << error.what();
+      }
+    });
+  writer.join();
+  for (auto& reader : readers) reader.join();
+  auto library = index::Library::open(folder, index::Library::Mode::read_only);
+  retrieval::Searcher after(library, retrieval::SearchMode::hybrid);
+  for (const auto& query : queries)
+    EXPECT_EQ(hit_ids(after.find(query, 10)), (expected[{static_cast<int>(retrieval::SearchMode::hybrid), query}])) << query;
+}
+
 TEST(HybridRetrieval, ReciprocalRankFusionArithmetic) {
   // keyword: 1, 2, 3   dense: 3, 4, 1   (k = 60, equal weights)
   auto fused = retrieval::reciprocal_rank_fusion({1, 2, 3}, {3, 4, 1});
@@ -302,7 +389,8 @@ TEST(DenseRetrieval, KillDuringEmbeddingLeavesAConsistentLibrary) {
     auto binding = retrieval::bound_embedder(library);
     EXPECT_EQ(library.count_chunks_without_vectors(binding->model_id), 0);
     EXPECT_EQ(library.vector_count(binding->model_id), library.stats().chunks);
-    // 3. The FAISS file, deleted, is rebuilt on the next query.
+    // 3. The FAISS file, deleted, is rebuilt when the index is next opened (by the next
+    // process: this one's Searchers keep sharing the index they hold, which is still current).
     retrieval::Searcher searcher(library, retrieval::SearchMode::dense);
     EXPECT_FALSE(searcher.find("storm warnings", 5).empty());
     auto file = index::VectorIndex::file_for(library, binding->model_id);
@@ -310,6 +398,7 @@ TEST(DenseRetrieval, KillDuringEmbeddingLeavesAConsistentLibrary) {
     fs::remove(file);
     retrieval::Searcher fresh(library, retrieval::SearchMode::dense);
     EXPECT_FALSE(fresh.find("storm warnings", 5).empty());
+    EXPECT_EQ(index::VectorIndex::open(library, binding->model_id).origin(), index::VectorIndexOrigin::built_missing);
     EXPECT_TRUE(fs::exists(file));
     // Re-running the ingest completes the interrupted batch.
     retrieval::ingest_paths(library, {dir.path() / "more"}, {});

@@ -309,8 +309,13 @@ struct VectorIndexOptions {
   std::optional<VectorIndexKind> force_kind;  // tests and benchmarks
   int hnsw_neighbours = 32;                   // HNSW M
   int hnsw_build_depth = 80;                  // efConstruction
-  int hnsw_search_depth = 96;                 // efSearch (raised to k when k is larger)
+  int hnsw_search_depth = 96;                 // efSearch: the default and the deepest a query may ask (raised to k when k is larger)
   bool save = true;                           // write the index file next to the database
+};
+
+// Settings of one query, passed per call so one index serves several threads at once.
+struct VectorSearchOptions {
+  int hnsw_search_depth = 0;  // efSearch, at most the index's VectorIndexOptions one; 0: that one
 };
 
 // How the index came to be: read from its file, or built from the vectors in SQLite (and why).
@@ -331,9 +336,13 @@ class VectorIndex {
   ~VectorIndex();
 
   // Top `k` chunks by inner product. Throws LibraryError if the query has another dimension.
-  std::vector<VectorHit> search(std::span<const float> query, int k) const;
-  // Rebuilds (or reloads) when the library's vectors changed since; true if it did.
+  // Changes nothing in the index: safe to call from several threads at once.
+  std::vector<VectorHit> search(std::span<const float> query, int k, const VectorSearchOptions& options = {}) const;
+  // Rebuilds (or reloads) when the library's vectors changed since; true if it did. Not while
+  // another thread searches this index (share a fresh one instead: see is_current).
   bool refresh(const Library& library);
+  // Whether the library's vectors for this model are still the ones indexed.
+  bool is_current(const Library& library) const;
 
   std::int64_t model_id() const;
   int dimension() const;

@@ -176,7 +176,9 @@ std::vector<FusedChunk> reciprocal_rank_fusion(const std::vector<std::int64_t>& 
                                                const FusionOptions& options = {});
 
 // Finds chunks in one mode; keeps the query embedder and the vector index between queries
-// (the index is refreshed when the library's vectors change).
+// (the index is replaced when the library's vectors change). A Searcher queries its Library,
+// so it serves one thread at a time; Searchers of one library folder (one per thread, each on
+// its own Library) share a single vector index in the process.
 class Searcher {
  public:
   // No mode: hybrid when the library is bound to an embedder, keyword otherwise. Throws
