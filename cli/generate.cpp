@@ -25,10 +25,10 @@ int run_generate(const GlobalOptions& globals, const GenerateOptions& options) {
     const engine::Tokenizer& tokenizer = model->tokenizer();
 
     // Apply the model's chat template unless asked for a raw completion.
-    const std::string family = model->info().chat_template_family;
+    const engine::ChatFamily family = model->info().chat_family;
     std::vector<engine::TokenId> prompt_tokens;
     bool starts_in_thinking = false;
-    if (options.raw || family == "none") {
+    if (options.raw || family == engine::ChatFamily::none) {
       prompt_tokens = tokenizer.encode(options.prompt, true, true);
     } else {
       std::vector<engine::ChatMessage> messages;

@@ -1,4 +1,5 @@
 // `docent models info FILE`: what a model file holds and how much memory it needs.
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 
@@ -23,6 +24,41 @@ std::string count_text(std::int64_t count) {
   return text;
 }
 
+std::string number_text(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
+std::string sampling_text(const engine::SamplingOptions& sampling) {
+  if (sampling.temperature <= 0) return "greedy";
+  std::string text = "temperature " + number_text(sampling.temperature);
+  if (sampling.top_p < 1) text += ", top-p " + number_text(sampling.top_p);
+  if (sampling.top_k > 0) text += ", top-k " + std::to_string(sampling.top_k);
+  if (sampling.min_p > 0) text += ", min-p " + number_text(sampling.min_p);
+  if (sampling.repeat_penalty != 1)
+    text += ", repeat penalty " + number_text(sampling.repeat_penalty) + " over " + std::to_string(sampling.repeat_last_n);
+  return text;
+}
+
+std::string turns_text(const engine::ChatDefaults& defaults) {
+  std::string text = defaults.system_turn ? "instructions in a system turn" : "instructions in the user turn, no system turn";
+  if (defaults.opens_thinking) text += "; the answer opens with <think>";
+  else if (defaults.reasons) text += "; the model may open <think>";
+  return text;
+}
+
+// Float settings as the decimals they were written as (0.6, not 0.6000000238).
+double decimal(float value) { return std::round(static_cast<double>(value) * 1e6) / 1e6; }
+
+nlohmann::json defaults_json(const engine::ChatDefaults& defaults) {
+  const auto& s = defaults.sampling;
+  return {{"temperature", decimal(s.temperature)}, {"top_p", decimal(s.top_p)}, {"top_k", s.top_k},
+          {"min_p", decimal(s.min_p)}, {"repeat_penalty", decimal(s.repeat_penalty)}, {"repeat_last_n", s.repeat_last_n},
+          {"sampling_source", defaults.sampling_source}, {"system_turn", defaults.system_turn},
+          {"opens_thinking", defaults.opens_thinking}, {"reasons", defaults.reasons}};
+}
+
 int run_info(const GlobalOptions& globals, const ModelsInfoOptions& options) {
   engine::ModelInfo info;
   try {
@@ -42,7 +78,8 @@ int run_info(const GlobalOptions& globals, const ModelsInfoOptions& options) {
                 {"heads", info.heads}, {"kv_heads", info.kv_heads}, {"head_dim", info.head_dim}, {"ffn", info.ffn},
                 {"context_length", info.context_length}, {"vocabulary_size", info.vocabulary_size},
                 {"rope_theta", info.rope_theta}, {"tensor_types", types}, {"tokenizer", info.tokenizer_kind},
-                {"chat_template", info.chat_template_family},
+                {"chat_template", engine::to_string(info.chat_family)},
+                {"defaults", defaults_json(info.chat_defaults)},
                 {"kv_cache_bytes_per_token", info.kv_cache_bytes_per_token}, {"context", context},
                 {"memory_bytes", info.memory_bytes(context)}});
     return kOk;
@@ -60,7 +97,12 @@ int run_info(const GlobalOptions& globals, const ModelsInfoOptions& options) {
             << "  vocabulary     " << info.vocabulary_size << " tokens, " << info.tokenizer_kind << "\n"
             << "  context        " << info.context_length << " tokens trained";
   if (!info.is_encoder) std::cout << ", RoPE theta " << info.rope_theta;
-  std::cout << "\n  chat template  " << info.chat_template_family << "\n"
+  std::cout << "\n  chat template  " << engine::to_string(info.chat_family);
+  if (!info.is_encoder && info.chat_family != engine::ChatFamily::none) std::cout << " (" << turns_text(info.chat_defaults) << ")";
+  if (!info.is_encoder)
+    std::cout << "\n  sampling       " << sampling_text(info.chat_defaults.sampling) << " (" << info.chat_defaults.sampling_source
+              << (info.chat_defaults.sampling.temperature > 0 ? "; --temperature 0 for greedy)" : ")");
+  std::cout << "\n"
             << "  tensor types   " << types << "\n"
             << "  memory         " << human_bytes(info.memory_bytes(context)) << " at " << context
             << " tokens of context (weights " << human_bytes(info.weight_bytes);

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "architectures/architecture.hpp"
+#include "chat/chat_defaults.hpp"
 #include "kv_cache.hpp"
 
 namespace docent::engine {
@@ -92,8 +93,8 @@ ModelInfo describe(const GgufFile& file) {
   info.file_bytes = static_cast<std::int64_t>(std::filesystem::file_size(file.path(), ignored));
   if (ignored) info.file_bytes = 0;
   info.tokenizer_kind = tokenizer_kind(file);
-  auto chat_template = file.get_string("tokenizer.chat_template");
-  info.chat_template_family = chat_template ? detect_chat_family(*chat_template) : "none";
+  info.chat_defaults = read_chat_defaults(file);
+  info.chat_family = info.chat_defaults.family;
   info.kv_cache_bytes_per_token = info.is_encoder ? 0 : KvCache::bytes_per_token(p, CachePrecision::f16);
   return info;
 }

@@ -82,8 +82,8 @@ LoadedGenerator load_generator(const GenerativeOptions& generation) {
   engine::GeneratorOptions generator_options;
   generator_options.context_length = generation.context_length;
   loaded.generator = std::make_unique<engine::Generator>(loaded.model, generator_options);
-  loaded.family = loaded.model->info().chat_template_family;
-  if (loaded.family.empty() || loaded.family == "none") loaded.family = "chatml";
+  loaded.defaults = loaded.model->info().chat_defaults;
+  if (loaded.defaults.family == engine::ChatFamily::none) loaded.defaults.family = engine::ChatFamily::chatml;
   return loaded;
 }
 
@@ -91,8 +91,8 @@ GeneratedText run_chat(LoadedGenerator& loaded, const std::vector<engine::ChatMe
                        const GenerativeOptions& generation, bool stream, bool skip_thinking) {
   GeneratedText out;
   const auto& tokenizer = loaded.model->tokenizer();
-  auto prompt = engine::encode_chat(tokenizer, loaded.family, messages, true);
-  bool opens_in_thinking = loaded.family == "deepseek-r1";
+  auto prompt = engine::encode_chat(tokenizer, loaded.defaults.family, messages, true);
+  bool opens_in_thinking = loaded.defaults.opens_thinking;
   if (opens_in_thinking && skip_thinking) {
     auto close = tokenizer.encode("\n</think>\n\n", false, true);
     prompt.insert(prompt.end(), close.begin(), close.end());
@@ -167,7 +167,7 @@ Answer answer_with_generator(const index::Library& library, const std::string& q
 
   std::vector<engine::ChatMessage> messages;
   std::string sources = build_prompt(answer.context, question);
-  if (loaded.family == "deepseek-r1") {
+  if (!loaded.defaults.system_turn) {
     // R1 distills are tuned to take instructions in the user turn rather than a system prompt.
     messages = earlier;
     messages.push_back({"user", std::string(kInstructions) + "\n\n" + sources});

@@ -74,7 +74,7 @@ struct Conversation::State {
       conversation += "User: " + one_line(exchange.question) + "\nAssistant: " + first_words(exchange.answer, kAnswerWordsShown) + "\n";
     conversation += "\nLast question: " + one_line(question);
     std::vector<engine::ChatMessage> messages;
-    if (loaded->family == "deepseek-r1") {
+    if (!loaded->defaults.system_turn) {
       messages.push_back({"user", std::string(kRewriteInstructions) + "\n\n" + conversation});
     } else {
       messages.push_back({"system", kRewriteInstructions});

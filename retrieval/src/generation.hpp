@@ -12,7 +12,7 @@ namespace docent::retrieval {
 struct LoadedGenerator {
   std::shared_ptr<const engine::Model> model;
   std::unique_ptr<engine::Generator> generator;
-  std::string family;  // chat template family; "chatml" when the file names none
+  engine::ChatDefaults defaults;  // the model's; family chatml when the file names none
 };
 
 // Throws engine::ModelError for a bad model file.

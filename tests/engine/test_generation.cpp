@@ -192,7 +192,7 @@ TEST(DescribeModel, ReportsShapesTypesAndMemory) {
   EXPECT_EQ(info.context_length, 4096);
   EXPECT_EQ(info.file_type, "Q4_K_M");
   EXPECT_EQ(describe_model(fixture("stories260K")).file_type, "F32");  // no file_type key: by bytes
-  EXPECT_EQ(info.chat_template_family, "deepseek-r1");
+  EXPECT_EQ(info.chat_family, ChatFamily::deepseek_r1);
   EXPECT_EQ(info.tokenizer_kind, "byte-level BPE (deepseek-r1-qwen)");
   EXPECT_EQ(info.kv_cache_bytes_per_token, 2 * 2 * 2 * 64 * 2);
   EXPECT_EQ(info.memory_bytes(1000), info.weight_bytes + 1000 * info.kv_cache_bytes_per_token);

@@ -59,22 +59,26 @@ struct ChatMessage {
   std::string content;
 };
 
-// Chat templates are rendered natively for the families docent knows:
-// "deepseek-r1", "chatml" (Qwen), "llama-3". Anything else is "none".
-std::string detect_chat_family(std::string_view template_text);
+// The chat template families docent renders natively; anything else is `none`.
+enum class ChatFamily { none, deepseek_r1, chatml, llama3 };
+// "none", "deepseek-r1", "chatml" (Qwen), "llama-3".
+std::string_view to_string(ChatFamily family);
+// The inverse of to_string; nullopt for an unknown name.
+std::optional<ChatFamily> parse_chat_family(std::string_view name);
+// Recognised by markers only that family's Jinja template uses.
+ChatFamily detect_chat_family(std::string_view template_text);
 // The family of a GGUF model's tokenizer.chat_template, or of a Hugging Face folder /
 // tokenizer_config.json. Throws ModelError when the file cannot be read.
-std::string chat_family_of(const std::filesystem::path& model);
+ChatFamily chat_family_of(const std::filesystem::path& model);
 // The prompt text (special tokens spelled out; encode with parse_special). Assistant turns of
 // deepseek-r1 lose their reasoning, as the model's own template does. Throws
-// std::invalid_argument for an unknown family or role.
-std::string render_chat(std::string_view family, const std::vector<ChatMessage>& messages,
-                        bool add_generation_prompt);
+// std::invalid_argument for family `none` or an unknown role.
+std::string render_chat(ChatFamily family, const std::vector<ChatMessage>& messages, bool add_generation_prompt);
 // The same conversation as token ids: the template's markers become special tokens, while
 // special-token text inside message contents stays plain text (a document cannot inject
 // "<|im_end|>"). Equals encode(render_chat(...)) whenever the contents hold no such text.
-std::vector<TokenId> encode_chat(const Tokenizer& tokenizer, std::string_view family,
-                                 const std::vector<ChatMessage>& messages, bool add_generation_prompt);
+std::vector<TokenId> encode_chat(const Tokenizer& tokenizer, ChatFamily family, const std::vector<ChatMessage>& messages,
+                                 bool add_generation_prompt);
 
 // Routes streamed text: what lies inside <think>...</think> goes to `thinking`, the rest to
 // `answer`. Tags may be split across pieces. DeepSeek-R1's prompt already opens <think>, so
@@ -97,6 +101,29 @@ class ThinkSplitter {
 
 // ===== section: models and generation (owner: engine core work) =====
 
+struct SamplingOptions {
+  float temperature = 0.0f;     // 0: greedy (argmax); otherwise softmax(logits / temperature)
+  int top_k = 40;               // keep the k most likely tokens (0: all)
+  float top_p = 0.95f;          // keep the smallest set with this much probability (1: all)
+  float min_p = 0.05f;          // drop tokens below min_p * p(best) (0: off)
+  float repeat_penalty = 1.0f;  // divide positive / multiply negative logits of recent tokens (1: off)
+  int repeat_last_n = 64;       // how many recent tokens the penalty looks at
+  std::uint64_t seed = 0;
+};
+
+// How a model is meant to be prompted and sampled: its chat family's published
+// recommendations, with the file's own general.sampling.* metadata taking precedence.
+struct ChatDefaults {
+  ChatFamily family = ChatFamily::none;
+  SamplingOptions sampling;     // greedy when neither the family nor the file recommends one
+  std::string sampling_source;  // where `sampling` comes from, in words (for `models info`)
+  bool system_turn = true;      // false: instructions belong in the user turn, no system message
+  bool opens_thinking = false;  // the generation prompt opens a <think> span the model continues
+  bool reasons = false;         // the output may hold a <think> span (to be split off)
+};
+// A family's defaults before any file metadata.
+ChatDefaults chat_defaults(ChatFamily family);
+
 // What `docent models info` prints.
 struct ModelInfo {
   std::string path;
@@ -110,7 +137,8 @@ struct ModelInfo {
   double rope_theta = 0;
   std::vector<std::pair<std::string, std::int64_t>> tensor_types;  // type name -> tensor count
   std::string tokenizer_kind;
-  std::string chat_template_family;  // "deepseek-r1", "chatml", "llama-3", "none"
+  ChatFamily chat_family = ChatFamily::none;
+  ChatDefaults chat_defaults;  // what generation uses unless told otherwise
   std::int64_t kv_cache_bytes_per_token = 0;  // F16 keys and values, all layers
   std::int64_t weight_bytes = 0;              // tensor data (mmapped, not copied)
   std::string file_type;                      // quantization mix, e.g. "Q4_K_M", "F16"
@@ -139,16 +167,6 @@ class Model {
 
  private:
   std::unique_ptr<Impl> impl_;
-};
-
-struct SamplingOptions {
-  float temperature = 0.0f;     // 0: greedy (argmax); otherwise softmax(logits / temperature)
-  int top_k = 40;               // keep the k most likely tokens (0: all)
-  float top_p = 0.95f;          // keep the smallest set with this much probability (1: all)
-  float min_p = 0.05f;          // drop tokens below min_p * p(best) (0: off)
-  float repeat_penalty = 1.0f;  // divide positive / multiply negative logits of recent tokens (1: off)
-  int repeat_last_n = 64;       // how many recent tokens the penalty looks at
-  std::uint64_t seed = 0;
 };
 
 struct GenerationOptions {

@@ -108,13 +108,15 @@ Rendered render_llama3(const std::vector<ChatMessage>& messages, bool add_genera
   return out;
 }
 
-Rendered render(std::string_view family, const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
+Rendered render(ChatFamily family, const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
   for (const auto& message : messages) check_role(message);
-  if (family == "deepseek-r1") return render_deepseek_r1(messages, add_generation_prompt);
-  if (family == "chatml") return render_chatml(messages, add_generation_prompt);
-  if (family == "llama-3") return render_llama3(messages, add_generation_prompt);
-  throw std::invalid_argument("no chat template for family '" + std::string(family) +
-                              "' (supported: deepseek-r1, chatml, llama-3)");
+  switch (family) {
+    case ChatFamily::deepseek_r1: return render_deepseek_r1(messages, add_generation_prompt);
+    case ChatFamily::chatml: return render_chatml(messages, add_generation_prompt);
+    case ChatFamily::llama3: return render_llama3(messages, add_generation_prompt);
+    case ChatFamily::none: break;
+  }
+  throw std::invalid_argument("the model has no chat template docent knows (supported: deepseek-r1, chatml, llama-3)");
 }
 
 std::string read_text(const std::filesystem::path& path) {
@@ -126,14 +128,14 @@ std::string read_text(const std::filesystem::path& path) {
 }
 
 // tokenizer_config.json holds "chat_template" as a string or as a list of named templates.
-std::string family_from_tokenizer_config(const std::filesystem::path& path) {
+ChatFamily family_from_tokenizer_config(const std::filesystem::path& path) {
   nlohmann::json config;
   try {
     config = nlohmann::json::parse(read_text(path));
   } catch (const nlohmann::json::exception& error) {
     throw ModelError(path.string() + ": not valid JSON (" + error.what() + ")");
   }
-  if (!config.is_object() || !config.contains("chat_template")) return "none";
+  if (!config.is_object() || !config.contains("chat_template")) return ChatFamily::none;
   const auto& chat_template = config["chat_template"];
   if (chat_template.is_string()) return detect_chat_family(chat_template.get<std::string>());
   if (chat_template.is_array()) {
@@ -142,36 +144,57 @@ std::string family_from_tokenizer_config(const std::filesystem::path& path) {
           entry["template"].is_string())
         return detect_chat_family(entry["template"].get<std::string>());
   }
-  return "none";
+  return ChatFamily::none;
 }
+
+struct FamilyName {
+  ChatFamily family;
+  std::string_view name;
+};
+constexpr FamilyName kFamilyNames[] = {{ChatFamily::none, "none"},
+                                       {ChatFamily::deepseek_r1, "deepseek-r1"},
+                                       {ChatFamily::chatml, "chatml"},
+                                       {ChatFamily::llama3, "llama-3"}};
 
 }  // namespace
 
-std::string detect_chat_family(std::string_view template_text) {
-  if (template_text.find(kR1Assistant) != std::string_view::npos || template_text.find(kR1User) != std::string_view::npos)
-    return "deepseek-r1";
-  if (template_text.find("<|start_header_id|>") != std::string_view::npos) return "llama-3";
-  if (template_text.find("<|im_start|>") != std::string_view::npos) return "chatml";
+std::string_view to_string(ChatFamily family) {
+  for (const auto& entry : kFamilyNames)
+    if (entry.family == family) return entry.name;
   return "none";
 }
 
-std::string chat_family_of(const std::filesystem::path& model) {
+std::optional<ChatFamily> parse_chat_family(std::string_view name) {
+  for (const auto& entry : kFamilyNames)
+    if (entry.name == name) return entry.family;
+  return std::nullopt;
+}
+
+ChatFamily detect_chat_family(std::string_view template_text) {
+  if (template_text.find(kR1Assistant) != std::string_view::npos || template_text.find(kR1User) != std::string_view::npos)
+    return ChatFamily::deepseek_r1;
+  if (template_text.find("<|start_header_id|>") != std::string_view::npos) return ChatFamily::llama3;
+  if (template_text.find("<|im_start|>") != std::string_view::npos) return ChatFamily::chatml;
+  return ChatFamily::none;
+}
+
+ChatFamily chat_family_of(const std::filesystem::path& model) {
   std::error_code error;
   if (std::filesystem::is_directory(model, error)) {
     const auto config = model / "tokenizer_config.json";
-    return std::filesystem::exists(config) ? family_from_tokenizer_config(config) : "none";
+    return std::filesystem::exists(config) ? family_from_tokenizer_config(config) : ChatFamily::none;
   }
   if (model.extension() == ".json") return family_from_tokenizer_config(model);
   const auto file = GgufFile::open(model);
   const auto chat_template = file->get_string("tokenizer.chat_template");
-  return chat_template ? detect_chat_family(*chat_template) : "none";
+  return chat_template ? detect_chat_family(*chat_template) : ChatFamily::none;
 }
 
-std::string render_chat(std::string_view family, const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
+std::string render_chat(ChatFamily family, const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
   return render(family, messages, add_generation_prompt).joined();
 }
 
-std::vector<TokenId> encode_chat(const Tokenizer& tokenizer, std::string_view family,
+std::vector<TokenId> encode_chat(const Tokenizer& tokenizer, ChatFamily family,
                                  const std::vector<ChatMessage>& messages, bool add_generation_prompt) {
   const Rendered rendered = render(family, messages, add_generation_prompt);
   const auto* vocabulary_tokenizer = dynamic_cast<const tokenizer::VocabularyTokenizer*>(&tokenizer);
