@@ -4,7 +4,9 @@
 #include "answer_print.hpp"
 #include "command.hpp"
 #include "docent/retrieval.hpp"
+#include "generation_flags.hpp"
 #include "output.hpp"
+#include "terminal.hpp"
 
 namespace docent::cli {
 namespace {
@@ -15,15 +17,12 @@ struct AskFlags {
   int neighbours = 1;
   int sentences = 3;
   std::string mode;  // empty: the library's default
-  std::string model;  // a generator GGUF; empty: the library's "generator.model" setting, else extractive
+  GenerationFlags generation;  // no model anywhere: extractive
   bool extractive = false;
   bool show_thinking = false;
-  int max_tokens = 512;
-  float temperature = 0.0f;
-  std::uint64_t seed = 0;
 };
 
-int run_ask(const GlobalOptions& globals, const AskFlags& flags) {
+int run_ask(const GlobalOptions& globals, AskFlags& flags) {
   std::string question;
   for (const auto& word : flags.words) question += (question.empty() ? "" : " ") + word;
   auto library = open_library(globals, false);
@@ -32,8 +31,8 @@ int run_ask(const GlobalOptions& globals, const AskFlags& flags) {
   options.context.neighbours = flags.neighbours;
   options.max_sentences = flags.sentences;
   if (!flags.mode.empty()) options.context.mode = retrieval::parse_search_mode(flags.mode);
-  std::string model = flags.model;
-  if (model.empty() && !flags.extractive) model = library.setting("generator.model").value_or("");
+  resolve_generation_flags(flags.generation);
+  const std::string model = flags.generation.model;
   bool streaming = !globals.json && !model.empty() && !flags.extractive;
   retrieval::Answer answer;
   if (model.empty() || flags.extractive) {
@@ -41,13 +40,13 @@ int run_ask(const GlobalOptions& globals, const AskFlags& flags) {
   } else {
     retrieval::GenerativeOptions generation;
     generation.model = model;
-    generation.max_tokens = flags.max_tokens;
-    generation.temperature = flags.temperature;
-    generation.seed = flags.seed;
+    generation.max_tokens = flags.generation.max_tokens;
+    generation.temperature = flags.generation.temperature;
+    generation.seed = flags.generation.seed;
+    generation.context_length = flags.generation.context;
     if (streaming) {
       generation.on_answer = [](std::string_view text) { std::cout << text << std::flush; };
-      if (flags.show_thinking)
-        generation.on_thinking = [](std::string_view text) { std::cerr << "\x1b[2m" << text << "\x1b[0m" << std::flush; };
+      if (flags.show_thinking) generation.on_thinking = print_thinking;
     }
     answer = retrieval::answer_generative(library, question, options, generation);
   }
@@ -77,13 +76,11 @@ const bool registered = register_command(60, [](CLI::App& app, GlobalOptions& gl
   ask->add_option("--sentences", flags->sentences, "Sentences in an extractive answer")->check(CLI::Range(1, 20))->capture_default_str();
   ask->add_option("--mode", flags->mode, "Retrieval mode: keyword, dense or hybrid (default: hybrid with an embedding model)")
       ->check(CLI::IsMember({"keyword", "dense", "hybrid"}));
-  ask->add_option("-m,--model", flags->model, "Generator model (GGUF, Qwen2/Llama family) that writes the answer")->type_name("FILE");
+  add_generation_flags(*ask, flags->generation, "Generator model (GGUF, Qwen2/Llama family) that writes the answer");
   ask->add_flag("--extractive", flags->extractive, "Quote sentences instead of generating, even if a model is configured");
-  ask->add_flag("--show-thinking", flags->show_thinking, "Stream a reasoning model's <think> span (to stderr)");
-  ask->add_option("--max-tokens", flags->max_tokens, "Answer length limit, thinking included")->capture_default_str();
-  ask->add_option("--temperature", flags->temperature, "0 = greedy")->capture_default_str();
-  ask->add_option("--seed", flags->seed, "Sampling seed")->capture_default_str();
-  ask->footer("Without a language model the answer is extractive: the best-matching sentences, each cited.\n"
+  ask->add_flag("--show-thinking", flags->show_thinking, "Stream a reasoning model's <think> span (to stderr, dimmed on a terminal)");
+  ask->footer("The model: --model, else $DOCENT_MODEL, else `docent config set generator.model FILE`.\n"
+              "Without a language model the answer is extractive: the best-matching sentences, each cited.\n"
               "If nothing relevant is found it says so (exit 4) instead of guessing.");
   ask->callback([&globals, &exit_code, flags] { exit_code = run_ask(globals, *flags); });
 });

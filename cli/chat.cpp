@@ -7,7 +7,10 @@
 #include "answer_print.hpp"
 #include "command.hpp"
 #include "docent/retrieval.hpp"
+#include "generation_flags.hpp"
+#include "line_reader.hpp"
 #include "output.hpp"
+#include "terminal.hpp"
 
 namespace docent::cli {
 namespace {
@@ -17,19 +20,17 @@ struct ChatFlags {
   int neighbours = 1;
   int sentences = 3;
   std::string mode;
-  std::string model;
+  GenerationFlags generation;
   bool extractive = false;
   bool show_thinking = false;
-  int max_tokens = 512;
-  float temperature = 0.0f;
-  std::uint64_t seed = 0;
   std::size_t history = 4;
 };
 
 constexpr const char* kHelp =
     "Ask a question per line. Follow-ups (\"and in 2019?\", \"what about its limits?\") are read with the\n"
     "conversation so far. Commands: /sources (last sources again), /reset (forget the conversation),\n"
-    "/quit (or end of input).\n";
+    "/quit (or end of input). On a terminal: arrow keys edit and recall earlier questions, Ctrl-C clears\n"
+    "the line, Ctrl-C on an empty line twice or Ctrl-D quits.\n";
 
 std::string trimmed(const std::string& line) {
   auto first = line.find_first_not_of(" \t\r");
@@ -37,7 +38,7 @@ std::string trimmed(const std::string& line) {
   return line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
 }
 
-int run_chat(const GlobalOptions& globals, const ChatFlags& flags) {
+int run_chat(const GlobalOptions& globals, ChatFlags& flags) {
   auto library = open_library(globals, false);
   retrieval::ConversationOptions options;
   options.answer.context.token_budget = flags.budget;
@@ -45,18 +46,18 @@ int run_chat(const GlobalOptions& globals, const ChatFlags& flags) {
   options.answer.max_sentences = flags.sentences;
   if (!flags.mode.empty()) options.answer.context.mode = retrieval::parse_search_mode(flags.mode);
   options.history_exchanges = flags.history;
-  std::string model = flags.model;
-  if (model.empty() && !flags.extractive) model = library.setting("generator.model").value_or("");
+  resolve_generation_flags(flags.generation);
+  const std::string model = flags.generation.model;
   if (!model.empty() && !flags.extractive) {
     retrieval::GenerativeOptions generation;
     generation.model = model;
-    generation.max_tokens = flags.max_tokens;
-    generation.temperature = flags.temperature;
-    generation.seed = flags.seed;
+    generation.max_tokens = flags.generation.max_tokens;
+    generation.temperature = flags.generation.temperature;
+    generation.seed = flags.generation.seed;
+    generation.context_length = flags.generation.context;
     if (!globals.json) {
       generation.on_answer = [](std::string_view text) { std::cout << text << std::flush; };
-      if (flags.show_thinking)
-        generation.on_thinking = [](std::string_view text) { std::cerr << "\x1b[2m" << text << "\x1b[0m" << std::flush; };
+      if (flags.show_thinking) generation.on_thinking = print_thinking;
     }
     options.generation = std::move(generation);
   }
@@ -68,16 +69,18 @@ int run_chat(const GlobalOptions& globals, const ChatFlags& flags) {
     };
   retrieval::Conversation conversation(library, std::move(options));
 
-  bool interactive = ::isatty(STDIN_FILENO) == 1 && !globals.json;
+  const bool interactive = ::isatty(STDIN_FILENO) == 1 && !globals.json;
   if (interactive) std::cout << kHelp << (model.empty() || flags.extractive ? "(extractive answers: no language model)\n" : "");
+  LineReader reader(interactive && ::isatty(STDOUT_FILENO) == 1, interactive ? "> " : "");
   std::optional<retrieval::Answer> last;
   int turn = 0;
-  std::string line;
   while (true) {
-    if (interactive) std::cout << "\n> " << std::flush;
-    if (!std::getline(std::cin, line)) break;
-    std::string question = trimmed(line);
+    if (interactive) std::cout << "\n" << std::flush;
+    auto line = reader.next();
+    if (!line) break;
+    std::string question = trimmed(*line);
     if (question.empty()) continue;
+    reader.remember(question);
     if (question == "/quit" || question == "/exit") break;
     if (question == "/help") {
       if (!globals.json) std::cout << kHelp;
@@ -140,13 +143,9 @@ const bool registered = register_command(61, [](CLI::App& app, GlobalOptions& gl
   chat->add_option("--sentences", flags->sentences, "Sentences in an extractive answer")->check(CLI::Range(1, 20))->capture_default_str();
   chat->add_option("--mode", flags->mode, "Retrieval mode: keyword, dense or hybrid (default: hybrid with an embedding model)")
       ->check(CLI::IsMember({"keyword", "dense", "hybrid"}));
-  chat->add_option("-m,--model", flags->model, "Generator model (GGUF, Qwen2/Llama family): rewrites follow-ups, writes answers")
-      ->type_name("FILE");
+  add_generation_flags(*chat, flags->generation, "Generator model (GGUF, Qwen2/Llama family): rewrites follow-ups, writes answers");
   chat->add_flag("--extractive", flags->extractive, "Quote sentences instead of generating, even if a model is configured");
-  chat->add_flag("--show-thinking", flags->show_thinking, "Stream a reasoning model's <think> span (to stderr)");
-  chat->add_option("--max-tokens", flags->max_tokens, "Answer length limit, thinking included")->capture_default_str();
-  chat->add_option("--temperature", flags->temperature, "0 = greedy")->capture_default_str();
-  chat->add_option("--seed", flags->seed, "Sampling seed")->capture_default_str();
+  chat->add_flag("--show-thinking", flags->show_thinking, "Stream a reasoning model's <think> span (to stderr, dimmed on a terminal)");
   chat->add_option("--history", flags->history, "Earlier exchanges shown to the model")->check(CLI::Range(0, 32))->capture_default_str();
   chat->footer(
       "Reads one question per line from standard input, so it also works from a pipe:\n"

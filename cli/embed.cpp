@@ -5,6 +5,7 @@
 #include "command.hpp"
 #include "docent/engine.hpp"
 #include "output.hpp"
+#include "user_config.hpp"
 
 namespace docent::cli {
 namespace {
@@ -17,6 +18,7 @@ struct EmbedOptions {
 
 int run_embed(const GlobalOptions& globals, const EmbedOptions& options) {
   try {
+    apply_engine_threads();
     auto model = engine::Model::load(options.model);
     std::optional<engine::Pooling> pooling;
     if (options.pooling == "mean") pooling = engine::Pooling::mean;

@@ -3,25 +3,34 @@
 
 #include "command.hpp"
 #include "docent/engine.hpp"
+#include "generation_flags.hpp"
 #include "output.hpp"
+#include "terminal.hpp"
 
 namespace docent::cli {
 namespace {
 
 struct GenerateOptions {
-  std::string model;
+  GenerationFlags flags;  // model, max tokens, temperature, seed, context
   std::string prompt;
   std::string system;
   bool raw = false;
   bool show_thinking = false;
-  int context = 0;
   engine::GenerationOptions generation;
 };
 
-int run_generate(const GlobalOptions& globals, const GenerateOptions& options) {
+int run_generate(const GlobalOptions& globals, GenerateOptions& options) {
+  resolve_generation_flags(options.flags);
+  if (options.flags.model.empty()) {
+    print_error("no model: give --model FILE, set $DOCENT_MODEL, or `docent config set generator.model FILE`");
+    return kUsage;
+  }
+  options.generation.max_tokens = options.flags.max_tokens;
+  options.generation.sampling.temperature = options.flags.temperature;
+  options.generation.sampling.seed = options.flags.seed;
   try {
-    auto model = engine::Model::load(options.model);
-    engine::Generator generator(model, {.context_length = options.context});
+    auto model = engine::Model::load(options.flags.model);
+    engine::Generator generator(model, {.context_length = options.flags.context});
     const engine::Tokenizer& tokenizer = model->tokenizer();
 
     // Apply the model's chat template unless asked for a raw completion.
@@ -52,7 +61,7 @@ int run_generate(const GlobalOptions& globals, const GenerateOptions& options) {
         },
         [&](std::string_view text) {
           thinking += text;
-          if (stream && options.show_thinking) std::cerr << text << std::flush;
+          if (stream && options.show_thinking) print_thinking(text);
         },
         starts_in_thinking);
     auto result = generator.generate_tokens(prompt_tokens, options.generation, [&](std::string_view piece) {
@@ -65,7 +74,7 @@ int run_generate(const GlobalOptions& globals, const GenerateOptions& options) {
         result.generation_seconds > 0 ? static_cast<double>(result.tokens.size()) / result.generation_seconds : 0;
     const double prompt_per_second = result.prefill_seconds > 0 ? result.prompt_tokens / result.prefill_seconds : 0;
     if (globals.json) {
-      nlohmann::json output = {{"model", options.model}, {"text", answer}, {"tokens", result.tokens},
+      nlohmann::json output = {{"model", options.flags.model}, {"text", answer}, {"tokens", result.tokens},
                                {"prompt_tokens", result.prompt_tokens}, {"stop_reason", result.stop_reason},
                                {"timings", {{"prefill_seconds", result.prefill_seconds},
                                             {"generation_seconds", result.generation_seconds},
@@ -94,25 +103,17 @@ const bool registered = register_command(72, [](CLI::App& app, GlobalOptions& gl
   auto options = std::make_shared<GenerateOptions>();
   auto& sampling = options->generation.sampling;
   auto* command = app.add_subcommand("generate", "Run a local model on one prompt and stream its answer");
-  command->add_option("-m,--model", options->model, "GGUF decoder model (llama, qwen2)")->required()->type_name("FILE");
+  add_generation_flags(*command, options->flags, "GGUF decoder model (llama, qwen2)");
   command->add_option("prompt", options->prompt, "The prompt")->required()->type_name("PROMPT");
   command->add_option("--system", options->system, "A system message (chat models)")->type_name("TEXT");
   command->add_flag("--raw", options->raw, "Do not apply the model's chat template");
-  command->add_option("--max-tokens", options->generation.max_tokens, "Stop after this many tokens")
-      ->default_val(512)
-      ->check(CLI::PositiveNumber);
-  command->add_option("--temperature", sampling.temperature, "0 = greedy")->default_val(0.0f)->check(CLI::NonNegativeNumber);
   command->add_option("--top-k", sampling.top_k, "Keep the k most likely tokens (0 = all)")->default_val(40)->check(CLI::NonNegativeNumber);
   command->add_option("--top-p", sampling.top_p, "Nucleus sampling mass")->default_val(0.95f)->check(CLI::Range(0.0f, 1.0f));
   command->add_option("--min-p", sampling.min_p, "Drop tokens below min-p x the best")->default_val(0.05f)->check(CLI::Range(0.0f, 1.0f));
   command->add_option("--repeat-penalty", sampling.repeat_penalty, "Penalty for recent tokens (1 = off)")
       ->default_val(1.0f)
       ->check(CLI::PositiveNumber);
-  command->add_option("--seed", sampling.seed, "Random seed for sampling")->default_val(0);
   command->add_option("--stop", options->generation.stop, "Stop when this text appears (repeatable)")->type_name("TEXT");
-  command->add_option("--context", options->context, "Context budget in tokens (default: min(trained, 4096))")
-      ->type_name("N")
-      ->check(CLI::PositiveNumber);
   command->add_flag("--show-thinking", options->show_thinking, "Print <think> reasoning to stderr (and into --json)");
   command->callback([&globals, &exit_code, options] { exit_code = run_generate(globals, *options); });
 });

@@ -1,9 +1,12 @@
 // docent: builds the command line from the commands registered by each cli/<command>.cpp.
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <iostream>
 
 #include "command.hpp"
+#include "command_tree.hpp"
+#include "help_topics.hpp"
 #include "output.hpp"
 
 namespace docent::cli {
@@ -18,22 +21,22 @@ std::vector<Registered>& registry() {
   return commands;
 }
 
-constexpr const char* kFooter = R"(Library: $DOCENT_HOME, else $XDG_DATA_HOME/docent, else ~/.local/share/docent;
---library DIR overrides both. Everything stays on this machine.
-
-Exit codes:
-  0    success
-  1    failure (unreadable library or model, bad input file the command needed)
-  2    usage error (unknown command or flag, missing argument)
-  3    partial: a batch finished but some files failed (each named on stderr)
-  4    not found (no such document; search found nothing)
-  5    library busy: another docent process kept it locked past the wait
-  130  interrupted (Ctrl-C); work already committed is kept
-
-Quick start:
-  docent ingest ~/papers            add PDFs, Markdown and text files (recursive)
-  docent search "hybrid retrieval"  keyword search with file, page and snippet
-  docent status                     what the library holds, and what failed)";
+std::string footer() {
+  std::string text =
+      "Library: --library DIR, else $DOCENT_HOME, else `library` in the config file, else\n"
+      "$XDG_DATA_HOME/docent, else ~/.local/share/docent. Everything stays on this machine.\n\nExit codes:\n";
+  for (const auto& row : exit_code_rows()) {
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-4d %.*s\n", row.code, static_cast<int>(row.meaning.size()), row.meaning.data());
+    text += line;
+  }
+  return text +
+         "\nQuick start:\n"
+         "  docent ingest ~/papers            add PDFs, Markdown and text files (recursive)\n"
+         "  docent search \"hybrid retrieval\"  passages with file, page and snippet\n"
+         "  docent ask \"what is ...?\"         an answer citing file and page\n"
+         "  docent help TOPIC                 library, models, config, environment, exit-codes";
+}
 }  // namespace
 
 bool register_command(int order, CommandRegistrar registrar) {
@@ -48,12 +51,12 @@ int main(int argc, char** argv) {
   install_interrupt_handler();
 
   CLI::App app{"docent — an offline, private document assistant.\n"
-               "Ingest PDFs and notes, then search them (and soon ask questions answered with citations)."};
+               "Ingest PDFs and notes, search them, and ask questions answered with citations to file and page.",
+               "docent"};
   app.set_version_flag("--version", "docent 0.1.0");
   app.require_subcommand(1);
-  app.footer(kFooter);
   GlobalOptions globals;
-  app.add_option("--library", globals.library, "Library folder (default: $DOCENT_HOME or $XDG_DATA_HOME/docent)")
+  app.add_option("--library", globals.library, "Library folder (default: $DOCENT_HOME, the config file, or $XDG_DATA_HOME/docent)")
       ->type_name("DIR");
   app.add_flag("--json", globals.json, "Machine-readable JSON on stdout (errors still go to stderr)");
   app.add_flag("-q,--quiet", globals.quiet, "No progress bar");
@@ -64,6 +67,21 @@ int main(int argc, char** argv) {
                    [](const auto& a, const auto& b) { return a.order < b.order; });
   for (auto& command : commands) command.registrar(app, globals, exit_code);
   for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) sub->fallthrough();
+  app.footer(footer());  // after the commands, which would otherwise inherit it
+
+  // Before CLI11 parses: an unknown command gets the nearest one suggested, and a bare group
+  // (`docent`, `docent models`) shows its help instead of "A subcommand is required".
+  auto words = check_command_words(app, argc, argv);
+  if (words.unknown) {
+    print_error(*words.unknown);
+    return kUsage;
+  }
+  if (words.group != nullptr) {
+    const CLI::App* parent = words.group->get_parent();
+    std::string above = parent == nullptr ? "" : command_path(*parent);
+    std::cout << (parent == nullptr ? app.help() : words.group->help(above.empty() ? "docent" : "docent " + above));
+    return kOk;
+  }
 
   try {
     app.parse(argc, argv);

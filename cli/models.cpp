@@ -112,7 +112,7 @@ int run_info(const GlobalOptions& globals, const ModelsInfoOptions& options) {
 }
 
 const bool registered = register_command(70, [](CLI::App& app, GlobalOptions& globals, int& exit_code) {
-  auto* models = app.add_subcommand("models", "Inspect model files");
+  auto* models = app.add_subcommand("models", "Model files: inspect, import, export, quantize, compare; the library's embedding model");
   models->require_subcommand(1);
   auto options = std::make_shared<ModelsInfoOptions>();
   auto* info = models->add_subcommand("info", "Architecture, size, tokenizer and memory needs of a GGUF model");

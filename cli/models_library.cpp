@@ -5,6 +5,7 @@
 #include "command.hpp"
 #include "docent/retrieval.hpp"
 #include "output.hpp"
+#include "user_config.hpp"
 
 namespace docent::cli {
 namespace {
@@ -98,17 +99,27 @@ const bool registered = register_command(71, [](CLI::App& app, GlobalOptions& gl
   try {
     models = app.get_subcommand("models");
   } catch (const CLI::OptionNotFound&) {
-    models = app.add_subcommand("models", "Model files and the library's embedding model");
+    models = app.add_subcommand("models", "Model files: inspect, import, export, quantize, compare; the library's embedding model");
     models->require_subcommand(1);
   }
   auto file = std::make_shared<std::string>();
   auto* add = models->add_subcommand(
       "add", "Bind the library to an embedding model (GGUF BERT) and embed every chunk lacking a vector");
-  add->add_option("file", *file, "GGUF encoder model, e.g. all-MiniLM-L6-v2 converted to GGUF")->required()->type_name("FILE");
+  add->add_option("file", *file, "GGUF encoder model, e.g. all-MiniLM-L6-v2 converted to GGUF (default: $DOCENT_EMBEDDER, else config embedder.model)")
+      ->type_name("FILE");
   add->footer("Switching to another model embeds the stored chunk text again; no document is parsed again.\n"
               "Interrupted runs keep their progress; run the command again to finish.");
   add->fallthrough();
-  add->callback([&globals, &exit_code, file] { exit_code = run_add(globals, *file); });
+  add->callback([&globals, &exit_code, file] {
+    std::string model = file->empty() ? resolve_config("embedder.model").text : *file;
+    if (model.empty()) {
+      print_error("models add: no model: give FILE, set $DOCENT_EMBEDDER, or `docent config set embedder.model FILE`");
+      exit_code = kUsage;
+      return;
+    }
+    apply_engine_threads();
+    exit_code = run_add(globals, model);
+  });
   auto* list = models->add_subcommand("list", "Embedding models registered in the library (* = bound)");
   list->fallthrough();
   list->callback([&globals, &exit_code] { exit_code = run_list(globals); });

@@ -8,6 +8,8 @@
 
 #include "command.hpp"
 #include "docent/library.hpp"
+#include "terminal.hpp"
+#include "user_config.hpp"
 
 namespace docent::cli {
 
@@ -38,6 +40,7 @@ bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 int exit_code_for(const std::exception& error) {
   if (dynamic_cast<const index::LibraryBusy*>(&error)) return kBusy;
+  if (dynamic_cast<const ConfigError*>(&error)) return kUsage;
   return kFailure;
 }
 
@@ -90,11 +93,17 @@ void ProgressBar::update(double fraction, std::string_view counts, double unit_r
   if (room < 4) shown.clear();
   else if (static_cast<int>(shown.size()) > room) shown = "…" + shown.substr(shown.size() - room + 1);
   line += shown;
-  std::cerr << line << "\x1b[K" << std::flush;
+  // Without terminal codes (NO_COLOR, TERM=dumb) the rest of the line is blanked with spaces.
+  static const bool codes = codes_allowed(STDERR_FILENO);
+  if (codes) line += "\x1b[K";
+  else line += std::string(std::max(0, terminal_width() - 1 - static_cast<int>(line.size())), ' ');
+  std::cerr << line << std::flush;
 }
 
 void ProgressBar::finish() {
-  if (enabled_ && drawn_) std::cerr << "\r\x1b[K" << std::flush;
+  if (enabled_ && drawn_)
+    std::cerr << (codes_allowed(STDERR_FILENO) ? std::string("\r\x1b[K") : "\r" + std::string(terminal_width() - 1, ' ') + "\r")
+              << std::flush;
   drawn_ = false;
 }
 
@@ -102,8 +111,9 @@ void ProgressBar::finish() {
 
 namespace docent::cli {
 index::Library open_library(const GlobalOptions& globals, bool for_writing) {
+  // --library, else $DOCENT_HOME, else the config file; the index falls back to the XDG folder.
   std::optional<std::filesystem::path> explicit_dir;
-  if (globals.library) explicit_dir = *globals.library;
+  if (auto chosen = resolve_config("library", globals.library); !chosen.text.empty()) explicit_dir = chosen.text;
   auto dir = index::resolve_library_dir(explicit_dir);
   if (!for_writing) {
     std::error_code error;

@@ -1,9 +1,12 @@
-// `docent search QUERY`: keyword (BM25) search with file, page and highlighted snippet.
+// `docent search QUERY`: keyword, dense or hybrid search with file, page and highlighted snippet.
+#include <unistd.h>
+
 #include <iostream>
 
 #include "command.hpp"
 #include "docent/retrieval.hpp"
 #include "output.hpp"
+#include "terminal.hpp"
 
 namespace docent::cli {
 namespace {
@@ -27,7 +30,7 @@ int run_search(const GlobalOptions& globals, const SearchFlags& flags) {
   retrieval::SearchRequest request;
   request.query = query;
   request.limit = flags.limit;
-  bool colour = !globals.json && stdout_is_terminal() && !std::getenv("NO_COLOR");
+  const bool colour = !globals.json && codes_allowed(STDOUT_FILENO);
   request.highlight_open = colour ? "\x1b[1;33m" : (globals.json ? "<<" : "[");
   request.highlight_close = colour ? "\x1b[0m" : (globals.json ? ">>" : "]");
   std::optional<retrieval::SearchMode> mode;
@@ -72,7 +75,7 @@ int run_search(const GlobalOptions& globals, const SearchFlags& flags) {
 
 const bool registered = register_command(50, [](CLI::App& app, GlobalOptions& globals, int& exit_code) {
   auto flags = std::make_shared<SearchFlags>();
-  auto* search = app.add_subcommand("search", "Find passages by keywords (BM25), with file, page and snippet");
+  auto* search = app.add_subcommand("search", "Find passages (keyword BM25, dense or hybrid), with file, page and snippet");
   search->add_option("query", flags->words, "Words to look for; any order, no special syntax needed")
       ->required()
       ->type_name("QUERY...");

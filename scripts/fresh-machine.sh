@@ -49,6 +49,7 @@ MIRROR=$(awk '$2 == "bookworm" { print $1; exit }' <<<"$sources")
 
 ROOT=${FRESH_ROOT:-$(mktemp -d /var/tmp/docent-fresh-XXXXXX)}
 mkdir -p "$ROOT"
+chmod 755 "$ROOT"  # apt in the root drops to the _apt user, which must reach it
 SHARED=$(realpath -m "$REPO/../shared")
 mounted=()
 cleanup() {

@@ -34,11 +34,13 @@ PACKAGES=(
   nlohmann-json3-dev
   libtomlplusplus-dev
   libedit-dev
-  # tests: GoogleTest, pdftotext as a peer, tmux drives `docent chat` on a real terminal
+  # tests: GoogleTest, pdftotext as a peer, tmux drives `docent chat` on a real terminal, zsh
+  # runs the generated completion
   googletest
   libgtest-dev
   poppler-utils
   tmux
+  zsh
 )
 
 missing=()

@@ -1,0 +1,186 @@
+// `docent chat` on a real terminal (tmux): line editing, history kept across runs, Ctrl-C
+// clearing the line and a second one quitting; and no terminal codes where none belong.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_run.hpp"
+
+namespace fs = std::filesystem;
+using docent::test::run_cli;
+using docent::test::shell_quoted;
+
+namespace {
+
+std::string output_of(const std::string& command) {
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string out;
+  char buffer[4096];
+  std::size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+  ::pclose(pipe);
+  return out;
+}
+
+// One tmux server of its own per test (its socket in the test's folder), 120x50, the pane kept
+// after the program ends so its exit status can be read.
+class Terminal : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::system("command -v tmux >/dev/null 2>&1") != 0) GTEST_SKIP() << "tmux is not installed (setup.sh installs it)";
+    auto ingest = run_cli("--library " + shell_quoted(library().string()) + " ingest " +
+                          shell_quoted((docent::test::source_dir() / "samples").string()));
+    ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  }
+  void TearDown() override { std::system((tmux() + " kill-server >/dev/null 2>&1").c_str()); }
+
+  fs::path library() const { return home.path() / "lib"; }
+  fs::path state_home() const { return home.path() / "state"; }
+  // A fresh server (socket) for each start: a killed one may still be shutting down.
+  std::string tmux() const {
+    return "tmux -S " + shell_quoted((home.path() / ("tmux-" + std::to_string(server) + ".sock")).string());
+  }
+
+  void start(const std::string& arguments, const std::string& environment = "") {
+    ++server;
+    std::string program = "env XDG_STATE_HOME=" + shell_quoted(state_home().string()) + " TERM=xterm-256color " +
+                          environment + " " + shell_quoted(docent::test::docent_binary().string()) + " --library " +
+                          shell_quoted(library().string()) + " " + arguments;
+    std::string command = tmux() + " -f /dev/null new-session -d -x 120 -y 50 " + shell_quoted(program) + " && " +
+                          tmux() + " set-option -g remain-on-exit on >/dev/null";
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  }
+  void keys(const std::string& arguments) {
+    ASSERT_EQ(std::system((tmux() + " send-keys " + arguments).c_str()), 0);
+  }
+  void type(const std::string& text) { keys("-l " + shell_quoted(text)); }
+  std::string screen(bool escapes = false) const {
+    return output_of(tmux() + " capture-pane -p -J" + (escapes ? " -e" : "") + " -S -200");
+  }
+  // Waits until `text` is on the screen (or a few seconds pass); returns the screen.
+  std::string wait_for(const std::string& text, bool escapes = false) const {
+    std::string shown;
+    for (int i = 0; i < 100; ++i) {
+      shown = screen(escapes);
+      if (shown.find(text) != std::string::npos) return shown;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return shown;
+  }
+  // The program's exit status once it ended, or -1 if it is still running after a few seconds.
+  int exit_status(int tenths = 100) const {
+    for (int i = 0; i < tenths; ++i) {
+      auto dead = output_of(tmux() + " display-message -p '#{pane_dead} #{pane_dead_status}'");
+      if (dead.rfind("1 ", 0) == 0 && dead.size() > 2 && std::isdigit(static_cast<unsigned char>(dead[2])))
+        return std::stoi(dead.substr(2));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return -1;
+  }
+  docent::test::TempDir home;
+  int server = 0;
+};
+
+}  // namespace
+
+TEST_F(Terminal, ArrowKeysEditTheLineInsteadOfBeingSentAsText) {
+  start("chat");
+  wait_for("> ");
+  type("When was the Tarrow Point Light lit?");
+  keys("Left Left Left Left");  // before "lit?"
+  type("first ");
+  keys("Home");
+  type("Q: ");
+  keys("Enter");
+  auto shown = wait_for("Sources:");
+  EXPECT_NE(shown.find("> Q: When was the Tarrow Point Light first lit?"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("^[["), std::string::npos) << shown;
+  EXPECT_NE(shown.find("tarrow-point-light.pdf, p. 1"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("3 November 1871"), std::string::npos) << shown;
+  keys("C-d");
+  EXPECT_EQ(exit_status(), 0);
+}
+
+TEST_F(Terminal, HistoryIsKeptAcrossRunsInTheStateFolder) {
+  start("chat");
+  wait_for("> ");
+  type("How many steps lead to the lantern gallery?");
+  keys("Enter");
+  wait_for("Sources:");
+  keys("C-d");
+  ASSERT_EQ(exit_status(), 0);
+  auto file = state_home() / "docent" / "history";
+  ASSERT_TRUE(fs::exists(file));
+  struct stat info {};
+  ASSERT_EQ(::stat(file.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);  // questions can be private
+
+  TearDown();
+  start("chat");
+  wait_for("> ");
+  keys("Up");
+  auto shown = wait_for("> How many steps lead to the lantern gallery?");
+  EXPECT_NE(shown.find("> How many steps lead to the lantern gallery?"), std::string::npos) << shown;
+  keys("Enter");
+  shown = wait_for("212");
+  EXPECT_NE(shown.find("212"), std::string::npos) << shown;
+}
+
+TEST_F(Terminal, CtrlCClearsTheLineAndASecondOneOnAnEmptyLineQuits) {
+  start("chat");
+  wait_for("> ");
+  type("a half-typed question");
+  keys("C-c");
+  auto shown = wait_for("question^C");
+  EXPECT_NE(shown.find("a half-typed question^C"), std::string::npos) << shown;
+  EXPECT_EQ(exit_status(10), -1) << "one Ctrl-C must not end the chat";
+  type("When was the Tarrow Point Light first lit?");  // the cleared text is gone from the new line
+  keys("Enter");
+  shown = wait_for("Sources:");
+  EXPECT_NE(shown.find("> When was the Tarrow Point Light first lit?"), std::string::npos) << shown;
+  EXPECT_EQ(shown.find("half-typed questionWhen"), std::string::npos) << shown;
+  keys("C-c");
+  wait_for("Ctrl-C again");
+  keys("C-c");
+  EXPECT_EQ(exit_status(), 0);
+}
+
+TEST_F(Terminal, SearchHighlightsOnlyOnATerminalWithoutNoColor) {
+  start("search lighthouse keeper");
+  EXPECT_EQ(exit_status(), 0);
+  EXPECT_NE(screen(true).find('\x1b'), std::string::npos) << screen(true);  // the highlight on a terminal
+  TearDown();
+  start("search lighthouse keeper", "NO_COLOR=1");
+  EXPECT_EQ(exit_status(), 0);
+  auto plain = screen(true);
+  EXPECT_EQ(plain.find('\x1b'), std::string::npos) << plain;
+  EXPECT_NE(plain.find("[keeper"), std::string::npos) << plain;  // brackets instead
+}
+
+// --show-thinking dims the reasoning on a terminal; redirected or with NO_COLOR it is plain text.
+// The tiny fixture's reasoning is blank lines, which tmux shows without attributes, so the
+// terminal here is util-linux `script`, which records the bytes written to it.
+TEST_F(Terminal, ThinkingIsPlainTextWhenRedirectedOrWithNoColor) {
+  DOCENT_REQUIRE_SHARED("fixtures/models/tiny-qwen2-f16.gguf");  // a DeepSeek-R1 template: it starts thinking
+  if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "script (bsdutils) is not installed";
+  auto model = docent::test::shared_dir() / "fixtures/models/tiny-qwen2-f16.gguf";
+  const std::string ask = "--library " + shell_quoted(library().string()) + " ask --model " + shell_quoted(model.string()) +
+                          " --max-tokens 6 --show-thinking " + shell_quoted("When was the Tarrow Point Light first lit?");
+  auto redirected = run_cli(ask, {{"NO_COLOR", ""}});
+  ASSERT_EQ(redirected.exit_code, 0) << redirected.err;
+  EXPECT_FALSE(redirected.err.empty());  // the reasoning is there, as plain text
+  EXPECT_EQ(redirected.err.find('\x1b'), std::string::npos) << redirected.err;
+  EXPECT_EQ(redirected.out.find('\x1b'), std::string::npos);
+
+  auto on_terminal = [&](const std::string& environment) {
+    std::string program = "env -u NO_COLOR TERM=xterm " + environment + " " +
+                          shell_quoted(docent::test::docent_binary().string()) + " " + ask;
+    return output_of("script -qec " + shell_quoted(program) + " /dev/null");
+  };
+  EXPECT_NE(on_terminal("").find("\x1b[2m"), std::string::npos);
+  EXPECT_EQ(on_terminal("NO_COLOR=1").find('\x1b'), std::string::npos);
+}
