@@ -27,7 +27,8 @@ void usage(std::FILE* out) {
                "presets:");
   for (const auto& preset : all_presets()) std::fprintf(out, " %s", preset.name.c_str());
   std::fprintf(out,
-               "\nModels are written once to $DOCENT_BENCH_DIR (default /work/scratch/bench-models) and reused.\n"
+               "\nModels are written once to $DOCENT_BENCH_DIR (default $XDG_CACHE_HOME/docent/bench-models, else\n"
+               "~/.cache/docent/bench-models) and reused.\n"
                "Peers: LLAMA_BENCH=path/llama-bench, LLAMA_EMBEDDING=path/llama-embedding (llama-batched-bench beside\n"
                "llama-bench or LLAMA_BATCHED_BENCH for builds without llama-bench -d), ORT_NODE_DIR=folder with\n"
                "node_modules/onnxruntime-node (or /work/scratch/ort).\n");

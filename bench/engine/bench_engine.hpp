@@ -50,7 +50,8 @@ std::vector<Preset> select_presets(const std::string& selection);
 // mistaken for a model). Called in a child process.
 void write_preset_model(const Preset& preset, const fs::path& path);
 
-// Where models are cached: $DOCENT_BENCH_DIR, else /work/scratch/bench-models.
+// Where models are cached: $DOCENT_BENCH_DIR, else $XDG_CACHE_HOME/docent/bench-models, else
+// ~/.cache/docent/bench-models.
 fs::path bench_directory();
 fs::path model_path(const Preset& preset);
 fs::path onnx_directory(const Preset& preset);

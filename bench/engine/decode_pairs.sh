@@ -17,7 +17,7 @@ PRESETS=("$@")
 [ ${#PRESETS[@]} -eq 0 ] && PRESETS=(r1-qwen-1.5b-q4_0 r1-qwen-1.5b-q8_0 r1-qwen-1.5b-q4_k_m)
 [ -x "$BENCH" ] || { echo "decode_pairs: $BENCH not built (cmake --build build --target bench_engine)" >&2; exit 1; }
 [ -n "${LLAMA_BENCH:-}" ] && [ -x "$LLAMA_BENCH" ] || { echo "decode_pairs: set LLAMA_BENCH to a llama-bench binary" >&2; exit 1; }
-MODELS=${DOCENT_BENCH_DIR:-/work/scratch/bench-models}
+MODELS=${DOCENT_BENCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/docent/bench-models}
 PLAN='{"prefill_lengths":[],"decode_tokens":128,"decode_contexts":[0],"ttft_tokens":16,"passages":8,"passage_tokens":128,"embed_batch":8,"repetitions":1,"quick":false}'
 
 for preset in "${PRESETS[@]}"; do

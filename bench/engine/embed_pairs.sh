@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.."
 BENCH=${BENCH_ENGINE:-build/bench/bench_engine}
 THREADS=${THREADS:-2}
 ORT=${ORT_NODE_DIR:-/work/scratch/ort}
-MODELS=${DOCENT_BENCH_DIR:-/work/scratch/bench-models}
+MODELS=${DOCENT_BENCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/docent/bench-models}
 ROUNDS=${1:-5}
 shift || true
 PRESETS=("$@")

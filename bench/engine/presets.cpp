@@ -158,8 +158,11 @@ void write_preset_model(const Preset& preset, const fs::path& path) {
 }
 
 fs::path bench_directory() {
-  const char* configured = std::getenv("DOCENT_BENCH_DIR");
-  return configured && *configured ? fs::path(configured) : fs::path("/work/scratch/bench-models");
+  if (const char* configured = std::getenv("DOCENT_BENCH_DIR"); configured && *configured) return configured;
+  // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
+  if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && cache[0] == '/') return fs::path(cache) / "docent/bench-models";
+  const char* home = std::getenv("HOME");
+  return fs::path(home && *home ? home : "/tmp") / ".cache/docent/bench-models";
 }
 
 fs::path model_path(const Preset& preset) { return bench_directory() / (preset.name + ".gguf"); }

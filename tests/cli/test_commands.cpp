@@ -2,11 +2,11 @@
 // the man page and the bash/zsh completions written from the command tree.
 #include <nlohmann/json.hpp>
 
-#include "cli_run.hpp"
+#include "docent_run.hpp"
 
 namespace fs = std::filesystem;
 using docent::test::run_cli;
-using docent::test::shell_quoted;
+using docent::test::shell_quote;
 
 TEST(Commands, AnUnknownCommandSuggestsTheNearestOne) {
   auto run = run_cli("serch foo");
@@ -82,7 +82,7 @@ TEST(Commands, TheManPageCoversEveryCommand) {
   if (std::system("command -v groff >/dev/null 2>&1") == 0) {
     docent::test::TempDir dir;
     std::ofstream(dir.path() / "docent.1") << man.out;
-    std::string command = "groff -k -man -Tutf8 -ww -z " + shell_quoted((dir.path() / "docent.1").string()) + " 2>&1";
+    std::string command = "groff -k -man -Tutf8 -ww -z " + shell_quote((dir.path() / "docent.1").string()) + " 2>&1";
     FILE* pipe = ::popen(command.c_str(), "r");
     std::string warnings;
     char buffer[512];
@@ -98,11 +98,11 @@ namespace {
 std::string bash_complete(const std::string& script, const std::string& line) {
   docent::test::TempDir dir;
   std::ofstream(dir.path() / "docent.bash") << script;
-  std::string driver = "source " + shell_quoted((dir.path() / "docent.bash").string()) +
+  std::string driver = "source " + shell_quote((dir.path() / "docent.bash").string()) +
                        "; COMP_WORDS=(" + line + "); [[ \"" + line + "\" == *' ' ]] && COMP_WORDS+=('');"
                        " COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _docent; printf '%s\\n' \"${COMPREPLY[@]}\"";
   std::ofstream(dir.path() / "driver.sh") << driver;
-  std::string command = "cd " + shell_quoted(dir.path().string()) + " && bash driver.sh 2>&1";
+  std::string command = "cd " + shell_quote(dir.path().string()) + " && bash driver.sh 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   std::string out;
   char buffer[512];
@@ -138,7 +138,7 @@ TEST(Commands, ZshCompletionIsWrittenFromTheCommandTree) {
          "words=(docent models i); CURRENT=3; _docent\n"
          "words=(docent search --mode ''); CURRENT=4; _docent\n"
          "words=(docent ingest ''); CURRENT=3; _docent\n";
-  std::string command = "cd " + shell_quoted(dir.path().string()) + " && zsh -f driver.zsh 2>&1";
+  std::string command = "cd " + shell_quote(dir.path().string()) + " && zsh -f driver.zsh 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   std::string out;
   char buffer[512];

@@ -4,18 +4,18 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli_run.hpp"
+#include "docent_run.hpp"
 
 namespace fs = std::filesystem;
-using docent::test::CliRun;
+using docent::test::DocentRun;
 using docent::test::run_cli;
-using docent::test::shell_quoted;
+using docent::test::shell_quote;
 
 namespace {
 class Config : public ::testing::Test {
  protected:
   // Each run sees only this test's config folder, and none of the variables that would override it.
-  CliRun docent(const std::string& arguments, std::map<std::string, std::string> extra = {}) {
+  DocentRun docent(const std::string& arguments, std::map<std::string, std::string> extra = {}) {
     std::map<std::string, std::string> environment = {{"XDG_CONFIG_HOME", config_home()}, {"DOCENT_HOME", ""},
                                                       {"DOCENT_MODEL", ""}, {"DOCENT_EMBEDDER", ""},
                                                       {"XDG_DATA_HOME", (home.path() / "data").string()}};
@@ -39,7 +39,7 @@ TEST_F(Config, PathFollowsXdgConfigHome) {
 TEST_F(Config, SetGetListUnset) {
   EXPECT_EQ(docent("config get generator.model").exit_code, 4);  // unset
   ASSERT_EQ(docent("config set generation.temperature 0.7").exit_code, 0);
-  ASSERT_EQ(docent("config set generator.model " + shell_quoted((home.path() / "r1.gguf").string())).exit_code, 0);
+  ASSERT_EQ(docent("config set generator.model " + shell_quote((home.path() / "r1.gguf").string())).exit_code, 0);
   EXPECT_EQ(docent("config get generation.temperature").out, "0.7\n");
   EXPECT_EQ(docent("config get generator.model").out, (home.path() / "r1.gguf").string() + "\n");
   EXPECT_EQ(docent("config get generation.max_tokens").out, "512\n");  // built-in default
@@ -79,7 +79,7 @@ TEST_F(Config, BadKeysAndValuesAreOneLineErrors) {
 TEST_F(Config, ABadFileNamesTheFileTheLineAndTheReason) {
   fs::create_directories(config_file().parent_path());
   std::ofstream(config_file()) << "# mine\n[generation]\ntemperature = \"warm\"\n";
-  auto run = docent("--library " + shell_quoted(home.path().string()) + " search anything");
+  auto run = docent("--library " + shell_quote(home.path().string()) + " search anything");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_EQ(run.err, "docent: " + config_file().string() + ":3: 'generation.temperature' must be a number\n");
 
@@ -102,14 +102,14 @@ TEST_F(Config, ABadFileNamesTheFileTheLineAndTheReason) {
 TEST_F(Config, AskTakesItsModelFromFlagThenEnvironmentThenFile) {
   auto samples = docent::test::source_dir() / "samples";
   auto library = home.path() / "lib";
-  ASSERT_EQ(docent("--library " + shell_quoted(library.string()) + " ingest " + shell_quoted(samples.string())).exit_code, 0);
-  const std::string ask = "--library " + shell_quoted(library.string()) + " ask 'When was the Tarrow Point Light first lit?'";
+  ASSERT_EQ(docent("--library " + shell_quote(library.string()) + " ingest " + shell_quote(samples.string())).exit_code, 0);
+  const std::string ask = "--library " + shell_quote(library.string()) + " ask 'When was the Tarrow Point Light first lit?'";
 
   auto extractive = docent("--json " + ask);  // nothing configured: extractive, as before
   ASSERT_EQ(extractive.exit_code, 0) << extractive.err;
   EXPECT_TRUE(nlohmann::json::parse(extractive.out)["extractive"].get<bool>());
 
-  ASSERT_EQ(docent("config set generator.model " + shell_quoted((home.path() / "from-file.gguf").string())).exit_code, 0);
+  ASSERT_EQ(docent("config set generator.model " + shell_quote((home.path() / "from-file.gguf").string())).exit_code, 0);
   auto from_file = docent(ask);
   EXPECT_EQ(from_file.exit_code, 1);
   EXPECT_NE(from_file.err.find("from-file.gguf"), std::string::npos) << from_file.err;
@@ -117,7 +117,7 @@ TEST_F(Config, AskTakesItsModelFromFlagThenEnvironmentThenFile) {
   auto from_env = docent(ask, {{"DOCENT_MODEL", (home.path() / "from-env.gguf").string()}});
   EXPECT_NE(from_env.err.find("from-env.gguf"), std::string::npos) << from_env.err;
 
-  auto from_flag = docent(ask + " --model " + shell_quoted((home.path() / "from-flag.gguf").string()),
+  auto from_flag = docent(ask + " --model " + shell_quote((home.path() / "from-flag.gguf").string()),
                           {{"DOCENT_MODEL", (home.path() / "from-env.gguf").string()}});
   EXPECT_NE(from_flag.err.find("from-flag.gguf"), std::string::npos) << from_flag.err;
 
@@ -129,7 +129,7 @@ TEST_F(Config, AskTakesItsModelFromFlagThenEnvironmentThenFile) {
 TEST_F(Config, GenerationSettingsReachTheModel) {
   DOCENT_REQUIRE_SHARED("fixtures/models/tiny-qwen2-f16.gguf");
   auto model = docent::test::shared_dir() / "fixtures/models/tiny-qwen2-f16.gguf";
-  ASSERT_EQ(docent("config set generator.model " + shell_quoted(model.string())).exit_code, 0);
+  ASSERT_EQ(docent("config set generator.model " + shell_quote(model.string())).exit_code, 0);
   ASSERT_EQ(docent("config set generation.max_tokens 3").exit_code, 0);
   auto run = docent("--json generate --raw --show-thinking hello");
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -142,14 +142,14 @@ TEST_F(Config, GenerationSettingsReachTheModel) {
 
 TEST_F(Config, TheLibraryKeyChoosesTheDefaultLibrary) {
   auto library = home.path() / "chosen";
-  ASSERT_EQ(docent("config set library " + shell_quoted(library.string())).exit_code, 0);
+  ASSERT_EQ(docent("config set library " + shell_quote(library.string())).exit_code, 0);
   docent::test::TempDir docs;
   std::ofstream(docs.path() / "note.md") << "The quokka is a small marsupial.";
-  ASSERT_EQ(docent("ingest " + shell_quoted(docs.path().string())).exit_code, 0);
+  ASSERT_EQ(docent("ingest " + shell_quote(docs.path().string())).exit_code, 0);
   EXPECT_TRUE(fs::exists(library / "library.sqlite3"));
   EXPECT_FALSE(fs::exists(home.path() / "data" / "docent"));
   // $DOCENT_HOME wins over the file.
   auto other = home.path() / "env";
-  ASSERT_EQ(docent("ingest " + shell_quoted(docs.path().string()), {{"DOCENT_HOME", other.string()}}).exit_code, 0);
+  ASSERT_EQ(docent("ingest " + shell_quote(docs.path().string()), {{"DOCENT_HOME", other.string()}}).exit_code, 0);
   EXPECT_TRUE(fs::exists(other / "library.sqlite3"));
 }

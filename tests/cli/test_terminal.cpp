@@ -8,11 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli_run.hpp"
+#include "docent_run.hpp"
 
 namespace fs = std::filesystem;
 using docent::test::run_cli;
-using docent::test::shell_quoted;
+using docent::test::shell_quote;
 
 namespace {
 
@@ -32,8 +32,8 @@ class Terminal : public ::testing::Test {
  protected:
   void SetUp() override {
     if (std::system("command -v tmux >/dev/null 2>&1") != 0) GTEST_SKIP() << "tmux is not installed (setup.sh installs it)";
-    auto ingest = run_cli("--library " + shell_quoted(library().string()) + " ingest " +
-                          shell_quoted((docent::test::source_dir() / "samples").string()));
+    auto ingest = run_cli("--library " + shell_quote(library().string()) + " ingest " +
+                          shell_quote((docent::test::source_dir() / "samples").string()));
     ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
   }
   void TearDown() override { std::system((tmux() + " kill-server >/dev/null 2>&1").c_str()); }
@@ -42,22 +42,22 @@ class Terminal : public ::testing::Test {
   fs::path state_home() const { return home.path() / "state"; }
   // A fresh server (socket) for each start: a killed one may still be shutting down.
   std::string tmux() const {
-    return "tmux -S " + shell_quoted((home.path() / ("tmux-" + std::to_string(server) + ".sock")).string());
+    return "tmux -S " + shell_quote((home.path() / ("tmux-" + std::to_string(server) + ".sock")).string());
   }
 
   void start(const std::string& arguments, const std::string& environment = "") {
     ++server;
-    std::string program = "env XDG_STATE_HOME=" + shell_quoted(state_home().string()) + " TERM=xterm-256color " +
-                          environment + " " + shell_quoted(docent::test::docent_binary().string()) + " --library " +
-                          shell_quoted(library().string()) + " " + arguments;
-    std::string command = tmux() + " -f /dev/null new-session -d -x 120 -y 50 " + shell_quoted(program) + " && " +
+    std::string program = "env XDG_STATE_HOME=" + shell_quote(state_home().string()) + " TERM=xterm-256color " +
+                          environment + " " + shell_quote(docent::test::docent_binary().string()) + " --library " +
+                          shell_quote(library().string()) + " " + arguments;
+    std::string command = tmux() + " -f /dev/null new-session -d -x 120 -y 50 " + shell_quote(program) + " && " +
                           tmux() + " set-option -g remain-on-exit on >/dev/null";
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
   }
   void keys(const std::string& arguments) {
     ASSERT_EQ(std::system((tmux() + " send-keys " + arguments).c_str()), 0);
   }
-  void type(const std::string& text) { keys("-l " + shell_quoted(text)); }
+  void type(const std::string& text) { keys("-l " + shell_quote(text)); }
   std::string screen(bool escapes = false) const {
     return output_of(tmux() + " capture-pane -p -J" + (escapes ? " -e" : "") + " -S -200");
   }
@@ -168,8 +168,8 @@ TEST_F(Terminal, ThinkingIsPlainTextWhenRedirectedOrWithNoColor) {
   DOCENT_REQUIRE_SHARED("fixtures/models/tiny-qwen2-f16.gguf");  // a DeepSeek-R1 template: it starts thinking
   if (std::system("command -v script >/dev/null 2>&1") != 0) GTEST_SKIP() << "script (bsdutils) is not installed";
   auto model = docent::test::shared_dir() / "fixtures/models/tiny-qwen2-f16.gguf";
-  const std::string ask = "--library " + shell_quoted(library().string()) + " ask --model " + shell_quoted(model.string()) +
-                          " --max-tokens 6 --show-thinking " + shell_quoted("When was the Tarrow Point Light first lit?");
+  const std::string ask = "--library " + shell_quote(library().string()) + " ask --model " + shell_quote(model.string()) +
+                          " --max-tokens 6 --show-thinking " + shell_quote("When was the Tarrow Point Light first lit?");
   auto redirected = run_cli(ask, {{"NO_COLOR", ""}});
   ASSERT_EQ(redirected.exit_code, 0) << redirected.err;
   EXPECT_FALSE(redirected.err.empty());  // the reasoning is there, as plain text
@@ -178,8 +178,8 @@ TEST_F(Terminal, ThinkingIsPlainTextWhenRedirectedOrWithNoColor) {
 
   auto on_terminal = [&](const std::string& environment) {
     std::string program = "env -u NO_COLOR TERM=xterm " + environment + " " +
-                          shell_quoted(docent::test::docent_binary().string()) + " " + ask;
-    return output_of("script -qec " + shell_quoted(program) + " /dev/null");
+                          shell_quote(docent::test::docent_binary().string()) + " " + ask;
+    return output_of("script -qec " + shell_quote(program) + " /dev/null");
   };
   EXPECT_NE(on_terminal("").find("\x1b[2m"), std::string::npos);
   EXPECT_EQ(on_terminal("NO_COLOR=1").find('\x1b'), std::string::npos);
