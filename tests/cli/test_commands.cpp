@@ -82,13 +82,9 @@ TEST(Commands, TheManPageCoversEveryCommand) {
   if (std::system("command -v groff >/dev/null 2>&1") == 0) {
     docent::test::TempDir dir;
     std::ofstream(dir.path() / "docent.1") << man.out;
-    std::string command = "groff -k -man -Tutf8 -ww -z " + shell_quote((dir.path() / "docent.1").string()) + " 2>&1";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    std::string warnings;
-    char buffer[512];
-    while (std::fgets(buffer, sizeof buffer, pipe)) warnings += buffer;
-    ::pclose(pipe);
-    EXPECT_EQ(warnings, "");
+    EXPECT_EQ(docent::test::command_output("groff -k -man -Tutf8 -ww -z " + shell_quote((dir.path() / "docent.1").string()) +
+                                           " 2>&1"),
+              "");
   }
 }
 
@@ -102,13 +98,7 @@ std::string bash_complete(const std::string& script, const std::string& line) {
                        "; COMP_WORDS=(" + line + "); [[ \"" + line + "\" == *' ' ]] && COMP_WORDS+=('');"
                        " COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _docent; printf '%s\\n' \"${COMPREPLY[@]}\"";
   std::ofstream(dir.path() / "driver.sh") << driver;
-  std::string command = "cd " + shell_quote(dir.path().string()) + " && bash driver.sh 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
-  ::pclose(pipe);
-  return out;
+  return docent::test::command_output("cd " + shell_quote(dir.path().string()) + " && bash driver.sh 2>&1");
 }
 }  // namespace
 
@@ -138,11 +128,6 @@ TEST(Commands, ZshCompletionIsWrittenFromTheCommandTree) {
          "words=(docent models i); CURRENT=3; _docent\n"
          "words=(docent search --mode ''); CURRENT=4; _docent\n"
          "words=(docent ingest ''); CURRENT=3; _docent\n";
-  std::string command = "cd " + shell_quote(dir.path().string()) + " && zsh -f driver.zsh 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buffer[512];
-  while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
-  ::pclose(pipe);
+  auto out = docent::test::command_output("cd " + shell_quote(dir.path().string()) + " && zsh -f driver.zsh 2>&1");
   EXPECT_EQ(out, "info\nimport\nkeyword\ndense\nhybrid\nFILES\n");
 }

@@ -16,15 +16,6 @@ using docent::test::shell_quote;
 
 namespace {
 
-std::string output_of(const std::string& command) {
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string out;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  ::pclose(pipe);
-  return out;
-}
 
 // One tmux server of its own per test (its socket in the test's folder), 120x50, the pane kept
 // after the program ends so its exit status can be read.
@@ -59,7 +50,7 @@ class Terminal : public ::testing::Test {
   }
   void type(const std::string& text) { keys("-l " + shell_quote(text)); }
   std::string screen(bool escapes = false) const {
-    return output_of(tmux() + " capture-pane -p -J" + (escapes ? " -e" : "") + " -S -200");
+    return docent::test::command_output(tmux() + " capture-pane -p -J" + (escapes ? " -e" : "") + " -S -200");
   }
   // Waits until `text` is on the screen (or a few seconds pass); returns the screen.
   std::string wait_for(const std::string& text, bool escapes = false) const {
@@ -74,7 +65,7 @@ class Terminal : public ::testing::Test {
   // The program's exit status once it ended, or -1 if it is still running after a few seconds.
   int exit_status(int tenths = 100) const {
     for (int i = 0; i < tenths; ++i) {
-      auto dead = output_of(tmux() + " display-message -p '#{pane_dead} #{pane_dead_status}'");
+      auto dead = docent::test::command_output(tmux() + " display-message -p '#{pane_dead} #{pane_dead_status}'");
       if (dead.rfind("1 ", 0) == 0 && dead.size() > 2 && std::isdigit(static_cast<unsigned char>(dead[2])))
         return std::stoi(dead.substr(2));
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -179,7 +170,7 @@ TEST_F(Terminal, ThinkingIsPlainTextWhenRedirectedOrWithNoColor) {
   auto on_terminal = [&](const std::string& environment) {
     std::string program = "env -u NO_COLOR TERM=xterm " + environment + " " +
                           shell_quote(docent::test::docent_binary().string()) + " " + ask;
-    return output_of("script -qec " + shell_quote(program) + " /dev/null");
+    return docent::test::command_output("script -qec " + shell_quote(program) + " /dev/null");
   };
   EXPECT_NE(on_terminal("").find("\x1b[2m"), std::string::npos);
   EXPECT_EQ(on_terminal("NO_COLOR=1").find('\x1b'), std::string::npos);

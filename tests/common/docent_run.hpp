@@ -31,6 +31,18 @@ inline std::string read_text(const std::filesystem::path& file) {
   return text.str();
 }
 
+// What a shell command prints on stdout.
+inline std::string command_output(const std::string& command) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) return out;
+  std::array<char, 4096> buffer{};
+  std::size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
+  ::pclose(pipe);
+  return out;
+}
+
 // `arguments` are already quoted for the shell. `environment` entries are set for the run; an
 // empty value unsets the variable.
 inline DocentRun run_cli(const std::string& arguments, const std::map<std::string, std::string>& environment = {},
