@@ -17,7 +17,7 @@ std::string value_kind(const CLI::Option& option) {
     for (std::size_t i = 0; i < choices.size(); ++i) words += (i ? " " : "") + choices[i];
     return words;
   }
-  const std::string type = option_value_name(option);
+  const std::string type = option.get_type_name();  // with its checks: "TEXT:DIR" for an existing folder
   if (type.find("DIR") != std::string::npos) return "dir";
   if (type.find("FILE") != std::string::npos || type.find("PATH") != std::string::npos) return "file";
   return "value";

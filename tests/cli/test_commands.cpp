@@ -93,6 +93,7 @@ namespace {
 // bash script in a real bash; returns the candidates, one per line.
 std::string bash_complete(const std::string& script, const std::string& line) {
   docent::test::TempDir dir;
+  fs::create_directory(dir.path() / "papers");
   std::ofstream(dir.path() / "docent.bash") << script;
   std::string driver = "source " + shell_quote((dir.path() / "docent.bash").string()) +
                        "; COMP_WORDS=(" + line + "); [[ \"" + line + "\" == *' ' ]] && COMP_WORDS+=('');"
@@ -112,6 +113,9 @@ TEST(Commands, BashCompletionIsWrittenFromTheCommandTree) {
   EXPECT_EQ(bash_complete(script.out, "docent config get generation.t"), "generation.temperature\n");
   EXPECT_EQ(bash_complete(script.out, "docent help exit"), "exit-codes\n");
   EXPECT_NE(bash_complete(script.out, "docent ask --").find("--model\n"), std::string::npos);
+  // Folders and files complete from the disk (the driver runs in a folder holding papers/ and two files).
+  EXPECT_EQ(bash_complete(script.out, "docent eval beir "), "papers\n");
+  EXPECT_EQ(bash_complete(script.out, "docent ingest dri"), "driver.sh\n");
 }
 
 TEST(Commands, ZshCompletionIsWrittenFromTheCommandTree) {
