@@ -3,7 +3,8 @@
 # builds a clean minimal root with debootstrap, clones this repository's committed HEAD into
 # /root/docent with ../shared mounted read-only beside it (/root/shared), then inside a chroot
 #   1. bash scripts/quickstart.sh   (packages, build, install, the main job on samples/)
-#   2. docent --version             (by name, from a login shell: the install put it on PATH)
+#   2. docent --version             (by name, from a login shell: the install put it on PATH,
+#                                    with its man page and bash/zsh completion)
 #   3. bash scripts/test.sh         (the whole suite)
 # and prints each one's wall time and exit code. Needs root and the debootstrap package; the
 # only network used is the Debian mirror, read at run time from this machine's apt sources.
@@ -120,7 +121,7 @@ step() {  # step NAME COMMAND: runs COMMAND in the root, logs it, records time a
 
 status=0
 step quickstart "cd /root/docent && bash scripts/quickstart.sh" || status=1
-step by-name "command -v docent && docent --version" || status=1
+step by-name "command -v docent && docent --version && ls /usr/local/share/man/man1/docent.1 /usr/local/share/bash-completion/completions/docent /usr/local/share/zsh/site-functions/_docent" || status=1
 if [ "$ONLY_QUICKSTART" = 0 ]; then
   step tests "cd /root/docent && bash scripts/test.sh" || status=1
 fi
