@@ -225,11 +225,23 @@ ConfigValue resolve_config(std::string_view name, const std::optional<std::strin
 }
 
 long long config_integer(std::string_view key, const std::optional<std::string>& flag) {
-  return std::stoll(resolve_config(key, flag).text);
+  auto value = resolve_config(key, flag);
+  try {
+    return std::stoll(value.text);
+  } catch (const std::exception&) {
+    throw ConfigError(std::string(key) + ": '" + value.text + "' is out of range (from the " +
+                      std::string(to_string(value.source)) + ")");
+  }
 }
 
 double config_number(std::string_view key, const std::optional<std::string>& flag) {
-  return std::stod(resolve_config(key, flag).text);
+  auto value = resolve_config(key, flag);
+  try {
+    return std::stod(value.text);
+  } catch (const std::exception&) {
+    throw ConfigError(std::string(key) + ": '" + value.text + "' is out of range (from the " +
+                      std::string(to_string(value.source)) + ")");
+  }
 }
 
 fs::path set_config_value(std::string_view name, const std::string& given) {
