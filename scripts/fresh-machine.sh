@@ -67,6 +67,8 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 mount_into() {  # mount_into TARGET ARGS...: mount, remembering TARGET for the clean-up
   local target=$1
   shift
