@@ -104,4 +104,38 @@ void KvCache::truncate(int length) {
   if (length < length_) length_ = length < 0 ? 0 : length;
 }
 
+namespace {
+
+template <typename Element, typename ToFloat, typename FromFloat>
+void move_down(Element* keys, Element* values, int first, int count, int length, int head_dim,
+               const KvCache::KeyRotation& rotate, float* key, ToFloat to_float, FromFloat from_float) {
+  for (int from = first + count; from < length; ++from) {
+    const int to = from - count;
+    for (int d = 0; d < head_dim; ++d) key[d] = to_float(keys[attention::key_offset(from, d, head_dim)]);
+    rotate(key);
+    for (int d = 0; d < head_dim; ++d) keys[attention::key_offset(to, d, head_dim)] = from_float(key[d]);
+    std::memmove(values + static_cast<std::ptrdiff_t>(to) * head_dim, values + static_cast<std::ptrdiff_t>(from) * head_dim,
+                 sizeof(Element) * static_cast<std::size_t>(head_dim));
+  }
+}
+
+}  // namespace
+
+void KvCache::discard(int first, int count, const KeyRotation& rotate) {
+  assert(first >= 0 && count >= 0 && first + count <= length_);
+  if (count == 0) return;
+  std::vector<float> key(static_cast<std::size_t>(head_dim_));
+  for (int layer = 0; layer < layers_; ++layer)
+    for (int h = 0; h < kv_heads_; ++h) {
+      const std::size_t start = head_start(layer, h);
+      if (precision_ == CachePrecision::f32)
+        move_down(&keys32_[start], &values32_[start], first, count, length_, head_dim_, rotate, key.data(),
+                  [](float x) { return x; }, [](float x) { return x; });
+      else
+        move_down(&keys16_[start], &values16_[start], first, count, length_, head_dim_, rotate, key.data(),
+                  [](std::uint16_t x) { return half_to_float(x); }, [](float x) { return float_to_half(x); });
+    }
+  length_ -= count;
+}
+
 }  // namespace docent::engine

@@ -8,6 +8,7 @@
 // per position.
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "attention/attention.hpp"
@@ -44,6 +45,12 @@ class KvCache {
   void set_length(int length);  // after a forward pass appended positions
   void clear() { length_ = 0; }
   void truncate(int length);    // forget positions >= length (e.g. reuse a shared prefix)
+  // Rotates one head's key (head_dim floats) in place.
+  using KeyRotation = std::function<void(float* key)>;
+  // Forgets positions [first, first + count) and moves the later ones down by `count`: values
+  // as they are, keys through `rotate` (RoPE keys carry their position, so they are re-rotated
+  // by -count). With an F16 cache each moved key is rounded to F16 once more.
+  void discard(int first, int count, const KeyRotation& rotate);
 
  private:
   std::size_t head_start(int layer, int kv_head) const;

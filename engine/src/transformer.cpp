@@ -192,6 +192,25 @@ void Transformer::forward(std::span<const std::int32_t> tokens, KvCache& cache, 
   if (static_cast<std::int64_t>(gate.size()) > kKeptScratchFloats) scratch = Scratch{};
 }
 
+void Transformer::discard(KvCache& cache, int first, int count) const {
+  const HyperParameters& p = parameters();
+  const int pairs = p.rope_dimensions / 2;
+  // A rotation by -count: the frequencies as rope_angles() forms them (float, geometric), the
+  // angles themselves in double since they multiply a possibly large count.
+  std::vector<float> cosines(static_cast<std::size_t>(pairs)), sines(cosines.size());
+  const float step = std::pow(static_cast<float>(p.rope_theta), -2.0f / static_cast<float>(p.rope_dimensions));
+  float frequency = 1.0f;
+  for (int i = 0; i < pairs; ++i) {
+    const double angle = -static_cast<double>(count) * frequency;
+    cosines[static_cast<std::size_t>(i)] = static_cast<float>(std::cos(angle));
+    sines[static_cast<std::size_t>(i)] = static_cast<float>(std::sin(angle));
+    frequency *= step;
+  }
+  cache.discard(first, count, [&](float* key) {
+    apply_rope(key, 1, p.head_dim, p.rope_dimensions, rope_style_, cosines.data(), sines.data());
+  });
+}
+
 void Transformer::prefill(std::span<const std::int32_t> tokens, KvCache& cache, std::vector<float>& logits,
                           bool all_positions, int window) const {
   if (window <= 0) window = static_cast<int>(tokens.size());

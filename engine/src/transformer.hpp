@@ -28,6 +28,7 @@ class Transformer {
   const HyperParameters& parameters() const { return weights_.parameters(); }
   const ModelWeights& weights() const { return weights_; }
   const DecoderOptions& options() const { return options_; }
+  RopeStyle rope_style() const { return rope_style_; }
 
   // Runs `tokens` at positions cache.length()... and appends them to the cache. Writes logits for
   // every token (tokens.size() x vocabulary, row-major) when `all_positions`, else only for the
@@ -39,6 +40,10 @@ class Transformer {
   // logits as one call.
   void prefill(std::span<const std::int32_t> tokens, KvCache& cache, std::vector<float>& logits, bool all_positions,
                int window) const;
+
+  // Drops cached positions [first, first + count); the later ones move down and their keys
+  // are re-rotated to their new positions (a sliding window that keeps a prefix).
+  void discard(KvCache& cache, int first, int count) const;
 
  private:
   void attention(int layer, int first_position, int count, const float* queries, const KvCache& cache,

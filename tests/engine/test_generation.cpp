@@ -143,9 +143,11 @@ TEST(Generator, ContextBudgetAndWrongModelKind) {
   GenerationOptions options;
   options.max_tokens = 100;
   auto result = generator.generate_tokens({1, 403, 407}, options);
-  EXPECT_EQ(result.stop_reason, "context-full");
-  EXPECT_EQ(generator.context_used(), 10);
-  EXPECT_THROW(generator.prefill({300}), ModelError);
+  EXPECT_NE(result.stop_reason, "context-full");  // the oldest generated tokens made room
+  EXPECT_LE(generator.context_used(), 10);
+  generator.reset();
+  generator.prefill(std::vector<TokenId>(10, 403));
+  EXPECT_THROW(generator.prefill({300}), ModelError);  // a prefill never drops anything
   EXPECT_THROW(Generator(model, {.context_length = 100000}), ModelError);
   EXPECT_THROW(Embedder{model}, ModelError);
 }
@@ -215,4 +217,67 @@ TEST(DescribeModel, ReportsShapesTypesAndMemory) {
   } catch (const ModelError& error) {
     EXPECT_NE(std::string(error.what()).find("does-not-exist.gguf: cannot open"), std::string::npos) << error.what();
   }
+}
+
+// A conversation's next turn reuses the cached prefix it shares with the last one: the logits
+// and the greedy continuation equal those of a fresh prefill of the whole turn.
+TEST(Generator, ReusedPrefixGivesTheLogitsOfAFreshPrefill) {
+  DOCENT_REQUIRE_SHARED("fixtures/models/tiny-qwen2-q8_0.gguf");
+  for (const std::string name : {"tiny-qwen2-q8_0", "tiny-qwen2-f16", "stories260K"}) {
+    auto model = Model::load(fixture(name));
+    const auto& tokenizer = model->tokenizer();
+    const auto first_turn = tokenizer.encode("Once upon a time there was a little girl who liked to read.", true, true);
+    Generator generator(model, {.context_length = 256, .prefill_window = 16});
+    GenerationOptions options;
+    options.max_tokens = 12;
+    options.stop_at_end_of_generation = false;
+    auto first = generator.generate_with_context(first_turn, options);
+    EXPECT_EQ(first.reused_tokens, 0);
+
+    // The next turn: the first prompt, part of its answer, then new words.
+    auto next_turn = first_turn;
+    next_turn.insert(next_turn.end(), first.tokens.begin(), first.tokens.begin() + 5);
+    const auto more = tokenizer.encode(" She went to the big park with her dog and her mother.", false, true);
+    next_turn.insert(next_turn.end(), more.begin(), more.end());
+
+    Generator fresh(model, {.context_length = 256, .prefill_window = 16});
+    const std::vector<float> expected = fresh.prefill(next_turn);
+    const int kept = generator.keep_common_prefix(next_turn);
+    EXPECT_EQ(kept, static_cast<int>(first_turn.size()) + 5) << name;
+    const std::vector<float> reused = generator.prefill(std::vector<TokenId>(next_turn.begin() + kept, next_turn.end()));
+    ASSERT_EQ(reused.size(), expected.size());
+    double worst = 0, scale = 1;
+    for (std::size_t i = 0; i < reused.size(); ++i) {
+      worst = std::max(worst, static_cast<double>(std::fabs(reused[i] - expected[i])));
+      scale = std::max(scale, static_cast<double>(std::fabs(expected[i])));
+    }
+    std::printf("%-16s reused %d tokens, max |logit difference| %.3g (logits up to %.3g)\n", name.c_str(), kept, worst, scale);
+    // Quantized and F16 weights give the same bits. F32 weights go through a matrix kernel that
+    // sums a one-row batch (the cached answer tokens) in another order than a 16-row one.
+    if (name != "stories260K") EXPECT_EQ(worst, 0.0) << name;
+    EXPECT_LE(worst, 1e-5 * scale) << name;
+
+    fresh.reset();
+    auto from_scratch = fresh.generate_tokens(next_turn, options);
+    auto continued = generator.generate_with_context(next_turn, options);
+    EXPECT_EQ(continued.reused_tokens, static_cast<int>(next_turn.size()) - 1) << name;
+    EXPECT_EQ(continued.prompt_tokens, 1);
+    EXPECT_EQ(continued.tokens, from_scratch.tokens) << name;
+  }
+}
+
+// After a shift, positions past the kept prompt are no longer what a fresh prefill gives, so
+// they are not reused.
+TEST(Generator, ShiftedPositionsAreNotReused) {
+  DOCENT_REQUIRE_SHARED("fixtures/models/stories260K.gguf");
+  auto model = Model::load(fixture("stories260K"));
+  const auto prompt = model->tokenizer().encode("Once upon a time", true, true);
+  Generator generator(model, {.context_length = 32});
+  GenerationOptions options;
+  options.max_tokens = 60;
+  options.stop_at_end_of_generation = false;
+  auto result = generator.generate_tokens(prompt, options);
+  ASSERT_GE(result.context_shifts, 1);
+  const auto context = generator.context();
+  EXPECT_EQ(generator.keep_common_prefix(context), static_cast<int>(prompt.size()));
 }

@@ -89,6 +89,8 @@ class ThinkSplitter {
   ThinkSplitter(Sink answer, Sink thinking, bool starts_in_thinking = false);
   void feed(std::string_view piece);
   void finish();  // flushes text held back as a possible partial tag
+  // Ends the span as if </think> had been read (what is held back goes to `thinking`).
+  void close();
   bool in_thinking() const { return in_thinking_; }
 
  private:
@@ -169,20 +171,44 @@ class Model {
   std::unique_ptr<Impl> impl_;
 };
 
+// A reasoning model's <think>...</think> span: split off the answer and bounded on its own.
+struct ThinkingOptions {
+  bool enabled = false;        // route the span apart (to the thinking sink and result.thinking)
+  bool starts_inside = false;  // the prompt already opened it (DeepSeek-R1's template does)
+  // Thinking tokens after which the engine closes the span: "\n</think>\n\n" and `bridge` join
+  // the context (they are not output) and the answer begins. 0 closes it at once; < 0: no limit.
+  int budget = -1;
+  std::string bridge;
+};
+
 struct GenerationOptions {
+  // Answer tokens. With thinking enabled the span does not count: thinking.budget bounds it.
   int max_tokens = 512;
   SamplingOptions sampling;
-  std::vector<std::string> stop;  // stop strings; the match is not part of the output
+  std::vector<std::string> stop;  // stop strings, matched in the answer; the match is not output
   bool stop_at_end_of_generation = true;
+  ThinkingOptions thinking;
 };
 
 struct GenerationResult {
-  std::vector<TokenId> tokens;  // generated tokens (including the one that completed a stop string)
-  std::string text;             // generated text, cut before a matched stop string
-  std::string stop_reason;      // "end-of-generation", "stop-string", "max-tokens", "cancelled"
-  int prompt_tokens = 0;
+  std::vector<TokenId> tokens;  // sampled tokens, thinking included (including one that completed a stop string)
+  std::string text;             // the answer (the thinking span split off), cut before a matched stop string
+  std::string thinking;         // the thinking span's text, tags removed
+  // Why generation ended: "end-of-generation", "stop-string", "max-tokens", "cancelled", "context-full".
+  std::string stop_reason;
+  // Why thinking ended: "closed" (by the model), "budget" (by the engine), "end-of-generation"
+  // (the model ended inside it; the engine closed it and asked for the answer), else the
+  // stop_reason that ended generation inside it. Empty when no span was open.
+  std::string thinking_stop_reason;
+  int prompt_tokens = 0;         // prefilled by this call
+  int reused_tokens = 0;         // generate_with_context: cached tokens kept instead of recomputed
+  int thinking_tokens = 0, answer_tokens = 0;
+  int context_shifts = 0;        // times a full cache dropped old generated tokens
+  int discarded_tokens = 0;
   double prefill_seconds = 0;
-  double generation_seconds = 0;  // after the prompt, for all generated tokens
+  double thinking_seconds = 0;      // after the prompt, until the span closed
+  double first_answer_seconds = 0;  // from the call to the first answer text (0: none)
+  double generation_seconds = 0;    // after the prompt, for all generated tokens
 };
 
 struct GeneratorOptions {
@@ -205,15 +231,28 @@ class Generator {
   void reset();
   int context_used() const;
   int context_length() const;
+  const std::vector<TokenId>& context() const;  // the tokens in the cache
+  // Keeps the longest prefix of `tokens` that the cache holds exactly as a fresh prefill would
+  // (never all of `tokens`: the last one is run again for its logits), drops the rest of the
+  // context, and returns its length. Prefill tokens from there on.
+  int keep_common_prefix(const std::vector<TokenId>& tokens);
 
   // Receives streamed text (whole UTF-8 characters, never part of a stop string); return false
   // to stop early.
   using TextSink = std::function<bool(std::string_view)>;
   // Encodes `prompt` (special tokens like <|im_start|> are parsed; BOS added when the tokenizer
-  // wants it), then samples until a stop condition. Continues from the current context.
-  GenerationResult generate(std::string_view prompt, const GenerationOptions& options, const TextSink& on_text = {});
+  // wants it), then samples until a stop condition. Continues from the current context. The
+  // answer streams to `on_text`, a thinking span (options.thinking) to `on_thinking`. When the
+  // cache fills, the oldest generated tokens are dropped (keys re-rotated to their new
+  // positions) and the prompt is kept; only a prompt that fills the cache stops it ("context-full").
+  GenerationResult generate(std::string_view prompt, const GenerationOptions& options, const TextSink& on_text = {},
+                            const TextSink& on_thinking = {});
   GenerationResult generate_tokens(const std::vector<TokenId>& prompt, const GenerationOptions& options,
-                                   const TextSink& on_text = {});
+                                   const TextSink& on_text = {}, const TextSink& on_thinking = {});
+  // The context becomes `context` (its longest cached prefix reused, see keep_common_prefix),
+  // then generation as generate_tokens. For a conversation whose turns extend one another.
+  GenerationResult generate_with_context(const std::vector<TokenId>& context, const GenerationOptions& options,
+                                         const TextSink& on_text = {}, const TextSink& on_thinking = {});
 
  private:
   struct State;

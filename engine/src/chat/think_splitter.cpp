@@ -66,6 +66,15 @@ void ThinkSplitter::feed(std::string_view piece) {
   }
 }
 
+void ThinkSplitter::close() {
+  if (!in_thinking_) return;
+  const std::string held = std::move(pending_);
+  pending_.clear();
+  emit(held);
+  in_thinking_ = false;
+  trimming_answer_start_ = true;
+}
+
 void ThinkSplitter::finish() {
   const std::string held = std::move(pending_);
   pending_.clear();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "gguf/gguf_writer.hpp"
+#include "import/hf_tokenizer_import.hpp"
 #include "quant/half.hpp"
 #include "quant/quantize.hpp"
 
@@ -184,7 +185,10 @@ void write_decoder(RandomWriter& out, const RandomModelSpec& spec) {
     out.matrix(prefix + "ffn_up.weight", hidden, spec.ffn);
     out.matrix(prefix + "ffn_down.weight", spec.ffn, hidden);
   }
-  if (spec.tokenizer_metadata) write_decoder_tokenizer(writer, spec);
+  if (!spec.tokenizer_folder.empty())
+    conversion::import_hf_tokenizer(writer, spec.tokenizer_folder, arch, spec.vocabulary);
+  else if (spec.tokenizer_metadata)
+    write_decoder_tokenizer(writer, spec);
 }
 
 void write_bert(RandomWriter& out, const RandomModelSpec& spec) {

@@ -33,6 +33,9 @@ struct RandomModelSpec {
   // Also write a synthetic tokenizer (byte-level BPE vocabulary for decoders, WordPiece for bert:
   // lowercase four-letter words) so other runtimes, which insist on one, load the file too.
   bool tokenizer_metadata = false;
+  // Instead, a Hugging Face tokenizer (a folder with tokenizer.json and tokenizer_config.json,
+  // whose chat template comes along): benchmarks that run the real text path use it.
+  std::filesystem::path tokenizer_folder;
   std::uint64_t seed = 1;
   // Draw weights from a cheap near-normal (sum of four uniforms) instead of std::normal_distribution:
   // ~10x faster, for billion-weight benchmark files whose speed does not depend on the exact values.
