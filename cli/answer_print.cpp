@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "generation_flags.hpp"
 #include "output.hpp"
 
 namespace docent::cli {
@@ -19,7 +20,7 @@ nlohmann::json answer_json(const retrieval::Answer& answer) {
   for (const auto& w : answer.context.windows)
     windows.push_back({{"path", w.path}, {"first_page", w.first_page}, {"last_page", w.last_page},
                        {"tokens", w.tokens}, {"chunks", {w.first_ordinal, w.last_ordinal}}});
-  return {{"answer", answer.text},
+  nlohmann::json json = {{"answer", answer.text},
           {"thinking", answer.thinking},
           {"extractive", answer.extractive},
           {"found", answer.found},
@@ -27,6 +28,8 @@ nlohmann::json answer_json(const retrieval::Answer& answer) {
           {"removed_citations", answer.removed_citations},
           {"context", {{"tokens", answer.context.tokens}, {"windows", windows}}},
           {"timings", {{"retrieval_seconds", answer.retrieval_seconds}, {"answer_seconds", answer.answer_seconds}}}};
+  if (answer.generation) json["generation"] = generation_json(*answer.generation);
+  return json;
 }
 
 void print_sources(const retrieval::Answer& answer) {
@@ -41,8 +44,8 @@ void print_answer(const retrieval::Answer& answer) {
     std::cout << answer.text;
   }
   if (!answer.extractive && answer.text.find_first_not_of(" \n\t") == std::string::npos)
-    std::cout << "(the model gave no answer within --max-tokens" << (answer.thinking.empty() ? "" : "; its reasoning used them")
-              << ")";
+    std::cout << "(the model gave no answer"
+              << (answer.generation && answer.generation->answer_stop == "end-of-generation" ? ")" : " within --max-tokens)");
   std::cout << "\n\n";
   print_sources(answer);
   for (int number : answer.removed_citations)

@@ -38,12 +38,7 @@ int run_ask(const GlobalOptions& globals, AskFlags& flags) {
   if (model.empty() || flags.extractive) {
     answer = retrieval::answer_extractive(library, question, options);
   } else {
-    retrieval::GenerativeOptions generation;
-    generation.model = model;
-    generation.max_tokens = flags.generation.max_tokens;
-    generation.temperature = flags.generation.temperature;
-    generation.seed = flags.generation.seed;
-    generation.context_length = flags.generation.context;
+    auto generation = generative_options(flags.generation);
     if (streaming) {
       generation.on_answer = [](std::string_view text) { std::cout << text << std::flush; };
       if (flags.show_thinking) generation.on_thinking = print_thinking;
@@ -62,6 +57,8 @@ int run_ask(const GlobalOptions& globals, AskFlags& flags) {
     return kNotFound;
   }
   print_answer(answer);
+  if (answer.generation && !globals.quiet)
+    print_error(generation_summary(*answer.generation, flags.generation.think_budget, flags.generation.max_tokens));
   return kOk;
 }
 

@@ -49,12 +49,7 @@ int run_chat(const GlobalOptions& globals, ChatFlags& flags) {
   resolve_generation_flags(flags.generation);
   const std::string model = flags.generation.model;
   if (!model.empty() && !flags.extractive) {
-    retrieval::GenerativeOptions generation;
-    generation.model = model;
-    generation.max_tokens = flags.generation.max_tokens;
-    generation.temperature = flags.generation.temperature;
-    generation.seed = flags.generation.seed;
-    generation.context_length = flags.generation.context;
+    auto generation = generative_options(flags.generation);
     if (!globals.json) {
       generation.on_answer = [](std::string_view text) { std::cout << text << std::flush; };
       if (flags.show_thinking) generation.on_thinking = print_thinking;
@@ -126,6 +121,8 @@ int run_chat(const GlobalOptions& globals, ChatFlags& flags) {
       std::cout << reply.answer.text << " (try other words, or /reset to start a new topic)\n";
     } else {
       print_answer(reply.answer);
+      if (reply.answer.generation && !globals.quiet)
+        print_error(generation_summary(*reply.answer.generation, flags.generation.think_budget, flags.generation.max_tokens));
     }
     if (!globals.json) std::cout << "\n" << std::flush;  // a blank line between turns
     last = std::move(reply.answer);

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "testing/random_model.hpp"
+
 namespace docent::bench {
 
 namespace fs = std::filesystem;
@@ -46,6 +48,8 @@ const std::vector<Preset>& all_presets();
 // "all", a shape ("r1-qwen-1.5b", "bge-small") or preset names, comma-separated. Throws
 // std::invalid_argument naming an unknown one.
 std::vector<Preset> select_presets(const std::string& selection);
+// The preset's random-model description (shape, quantization, synthetic tokenizer).
+engine::RandomModelSpec preset_spec(const Preset& preset);
 // Writes the preset's random model (through a temporary file, so an interrupted write is never
 // mistaken for a model). Called in a child process.
 void write_preset_model(const Preset& preset, const fs::path& path);

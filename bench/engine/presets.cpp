@@ -104,8 +104,6 @@ std::vector<Preset> select_presets(const std::string& selection) {
   return chosen;
 }
 
-namespace {
-
 RandomModelSpec preset_spec(const Preset& preset) {
   RandomModelSpec spec;
   spec.seed = 5;
@@ -147,8 +145,6 @@ RandomModelSpec preset_spec(const Preset& preset) {
   }
   return spec;
 }
-
-}  // namespace
 
 void write_preset_model(const Preset& preset, const fs::path& path) {
   fs::create_directories(path.parent_path());

@@ -28,11 +28,43 @@ std::string source_label(const ContextWindow& window) {
   return label;
 }
 
+constexpr int kCloseReserve = 16;          // the engine's "</think>" and bridge
+constexpr int kPromptWords = 64;           // labels and separators around the sources
+constexpr int kFollowUpMinimumRoom = 256;  // sources a follow-up must be able to add, else a fresh prompt
+
+std::string numbered_source(std::size_t number, const ContextWindow& window) {
+  return "[" + std::to_string(number) + "] " + source_label(window) + "\n" + one_line(window.text) + "\n\n";
+}
+
 std::string build_prompt(const AssembledContext& context, const std::string& question) {
   std::string prompt = "Sources:\n";
-  for (std::size_t i = 0; i < context.windows.size(); ++i)
-    prompt += "[" + std::to_string(i + 1) + "] " + source_label(context.windows[i]) + "\n" +
-              one_line(context.windows[i].text) + "\n\n";
+  for (std::size_t i = 0; i < context.windows.size(); ++i) prompt += numbered_source(i + 1, context.windows[i]);
+  return prompt + "Question: " + question;
+}
+
+// Whether `shown` already holds all of `window` (same document, its chunks inside).
+bool covers(const ContextWindow& shown, const ContextWindow& window) {
+  return shown.document_id == window.document_id && shown.first_ordinal <= window.first_ordinal &&
+         window.last_ordinal <= shown.last_ordinal;
+}
+
+// A follow-up's user turn: sources not shown before get the next numbers (and join the
+// transcript), those already shown are named by their numbers.
+std::string follow_up_prompt(Transcript& transcript, const AssembledContext& found, const std::string& question) {
+  std::string added, again;
+  for (const auto& window : found.windows) {
+    auto shown = std::find_if(transcript.windows.begin(), transcript.windows.end(),
+                              [&](const ContextWindow& earlier) { return covers(earlier, window); });
+    if (shown != transcript.windows.end()) {
+      again += (again.empty() ? "" : ", ") + ("[" + std::to_string(shown - transcript.windows.begin() + 1) + "]");
+      continue;
+    }
+    transcript.windows.push_back(window);
+    added += numbered_source(transcript.windows.size(), window);
+  }
+  std::string prompt;
+  if (!added.empty()) prompt += "More sources:\n" + added;
+  if (!again.empty()) prompt += "Sources " + again + " above also bear on this question.\n\n";
   return prompt + "Question: " + question;
 }
 
@@ -76,51 +108,6 @@ std::vector<int> drop_unknown_citations(std::string& text, std::size_t sources) 
 
 }  // namespace
 
-LoadedGenerator load_generator(const GenerativeOptions& generation) {
-  LoadedGenerator loaded;
-  loaded.model = engine::Model::load(generation.model);
-  engine::GeneratorOptions generator_options;
-  generator_options.context_length = generation.context_length;
-  loaded.generator = std::make_unique<engine::Generator>(loaded.model, generator_options);
-  loaded.defaults = loaded.model->info().chat_defaults;
-  if (loaded.defaults.family == engine::ChatFamily::none) loaded.defaults.family = engine::ChatFamily::chatml;
-  return loaded;
-}
-
-GeneratedText run_chat(LoadedGenerator& loaded, const std::vector<engine::ChatMessage>& messages, int max_tokens,
-                       const GenerativeOptions& generation, bool stream, bool skip_thinking) {
-  GeneratedText out;
-  const auto& tokenizer = loaded.model->tokenizer();
-  auto prompt = engine::encode_chat(tokenizer, loaded.defaults.family, messages, true);
-  bool opens_in_thinking = loaded.defaults.opens_thinking;
-  if (opens_in_thinking && skip_thinking) {
-    auto close = tokenizer.encode("\n</think>\n\n", false, true);
-    prompt.insert(prompt.end(), close.begin(), close.end());
-    opens_in_thinking = false;
-  }
-  engine::ThinkSplitter splitter(
-      [&](std::string_view text) {
-        out.answer += text;
-        if (stream && generation.on_answer) generation.on_answer(text);
-      },
-      [&](std::string_view text) {
-        out.thinking += text;
-        if (stream && generation.on_thinking) generation.on_thinking(text);
-      },
-      opens_in_thinking);
-  engine::GenerationOptions generate;
-  generate.max_tokens = max_tokens;
-  generate.sampling.temperature = generation.temperature;
-  generate.sampling.seed = generation.seed;
-  loaded.generator->reset();
-  loaded.generator->generate_tokens(prompt, generate, [&](std::string_view piece) {
-    splitter.feed(piece);
-    return true;
-  });
-  splitter.finish();
-  return out;
-}
-
 Answer answer_generative(const index::Library& library, const std::string& question, const AnswerOptions& options,
                          const GenerativeOptions& generation) {
   auto loaded = load_generator(generation);
@@ -129,56 +116,105 @@ Answer answer_generative(const index::Library& library, const std::string& quest
 
 Answer answer_with_generator(const index::Library& library, const std::string& question, const std::string& search_query,
                              const AnswerOptions& options, const GenerativeOptions& generation, LoadedGenerator& loaded,
-                             const std::vector<ConversationExchange>& history) {
+                             const std::vector<ConversationExchange>& history, Transcript* transcript) {
   using Clock = std::chrono::steady_clock;
   auto started = Clock::now();
   const auto& tokenizer = loaded.model->tokenizer();
-
-  // The budget is what the model's context leaves after the answer reserve and the prompt's
-  // own words (instructions, question, source labels), never more than asked for. Earlier
-  // exchanges get at most a quarter of that room, the most recent kept first.
-  std::size_t room = static_cast<std::size_t>(std::max(0, loaded.generator->context_length() - generation.max_tokens));
-  std::vector<engine::ChatMessage> earlier;
-  std::size_t history_tokens = 0;
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
-    std::string said = it->answer;
-    drop_unknown_citations(said, 0);  // its source numbers belonged to another turn
-    std::size_t tokens = tokenizer.count(it->question) + tokenizer.count(said) + 16;
-    if (history_tokens + tokens > room / 4) break;
-    history_tokens += tokens;
-    earlier.insert(earlier.begin(), {{"user", it->question}, {"assistant", said}});
-  }
-  std::size_t overhead = tokenizer.count(kInstructions) + tokenizer.count(question) + 64 + history_tokens;
-  AnswerOptions fitted = options;
-  fitted.context.token_budget = std::min(options.context.token_budget, room > overhead ? room - overhead : 0);
   auto count = [&](std::string_view text) { return tokenizer.count(text); };
+  // The context must still hold the thinking, the engine's close of it and the answer.
+  const int reserve = generation.max_tokens + std::max(0, generation.think_budget) + kCloseReserve;
+  const int context_length = loaded.generator->context_length();
 
   Answer answer;
   answer.extractive = false;
-  answer.context = assemble_context(library, search_query, fitted.context, count);
+  std::vector<engine::ChatMessage> messages;
+  bool extended = false;
+  if (transcript != nullptr && !transcript->messages.empty()) {
+    // A follow-up extends the previous prompt verbatim, so its cache is reused.
+    std::vector<engine::ChatMessage> base = transcript->messages;
+    base.push_back({"assistant", transcript->last_answer});
+    const int used = static_cast<int>(engine::encode_chat(tokenizer, loaded.defaults.family, base, false).size());
+    const int room = context_length - reserve - used - static_cast<int>(count(question)) - kPromptWords;
+    if (room >= kFollowUpMinimumRoom) {
+      AnswerOptions fitted = options;
+      fitted.context.token_budget = std::min(options.context.token_budget, static_cast<std::size_t>(room));
+      const AssembledContext found = assemble_context(library, search_query, fitted.context, count);
+      answer.found = !found.windows.empty();
+      if (answer.found) {
+        messages = std::move(base);
+        messages.push_back({"user", follow_up_prompt(*transcript, found, question)});
+      }
+      extended = true;
+    }
+  }
+  if (!extended) {
+    // A first question, or a conversation grown too long to extend: a fresh prompt, with the
+    // recent exchanges as plain text. The sources' budget is what the context leaves after the
+    // reserve and the prompt's own words, never more than asked for; earlier exchanges get at
+    // most a quarter of that room, the most recent kept first.
+    std::size_t room = static_cast<std::size_t>(std::max(0, context_length - reserve));
+    std::vector<engine::ChatMessage> earlier;
+    std::size_t history_tokens = 0;
+    for (auto it = history.rbegin(); it != history.rend(); ++it) {
+      std::string said = it->answer;
+      drop_unknown_citations(said, 0);  // its source numbers belonged to another turn
+      std::size_t tokens = tokenizer.count(it->question) + tokenizer.count(said) + 16;
+      if (history_tokens + tokens > room / 4) break;
+      history_tokens += tokens;
+      earlier.insert(earlier.begin(), {{"user", it->question}, {"assistant", said}});
+    }
+    std::size_t overhead = tokenizer.count(kInstructions) + tokenizer.count(question) + kPromptWords + history_tokens;
+    AnswerOptions fitted = options;
+    fitted.context.token_budget = std::min(options.context.token_budget, room > overhead ? room - overhead : 0);
+    answer.context = assemble_context(library, search_query, fitted.context, count);
+    answer.found = !answer.context.windows.empty();
+    std::string sources = build_prompt(answer.context, question);
+    if (!loaded.defaults.system_turn) {
+      // R1 distills are tuned to take instructions in the user turn rather than a system prompt.
+      messages = earlier;
+      messages.push_back({"user", std::string(kInstructions) + "\n\n" + sources});
+    } else {
+      messages.push_back({"system", kInstructions});
+      messages.insert(messages.end(), earlier.begin(), earlier.end());
+      messages.push_back({"user", sources});
+    }
+    if (transcript != nullptr && answer.found) {
+      transcript->clear();
+      transcript->windows = answer.context.windows;
+    }
+  }
   auto retrieved = Clock::now();
   answer.retrieval_seconds = std::chrono::duration<double>(retrieved - started).count();
-  if (answer.context.windows.empty()) {
-    answer.found = false;
+  if (!answer.found) {
     answer.text = "No passage in the library answers this question.";
     return answer;
   }
-  answer.found = true;
-
-  std::vector<engine::ChatMessage> messages;
-  std::string sources = build_prompt(answer.context, question);
-  if (!loaded.defaults.system_turn) {
-    // R1 distills are tuned to take instructions in the user turn rather than a system prompt.
-    messages = earlier;
-    messages.push_back({"user", std::string(kInstructions) + "\n\n" + sources});
-  } else {
-    messages.push_back({"system", kInstructions});
-    messages.insert(messages.end(), earlier.begin(), earlier.end());
-    messages.push_back({"user", sources});
+  if (extended) {
+    // Every source the conversation has shown keeps its number; the answer may cite any.
+    answer.context.windows = transcript->windows;
+    for (const auto& window : answer.context.windows) answer.context.tokens += window.tokens;
   }
-  auto generated = run_chat(loaded, messages, generation.max_tokens, generation, true);
+
+  auto generated = run_chat(loaded, messages, generation.max_tokens, generation.think_budget, generation, true, kThinkBridge);
   answer.text = std::move(generated.answer);
   answer.thinking = std::move(generated.thinking);
+  const auto& result = generated.result;
+  Answer::Generation report;
+  report.prompt_tokens = result.prompt_tokens;
+  report.reused_tokens = result.reused_tokens;
+  report.thinking_tokens = result.thinking_tokens;
+  report.answer_tokens = result.answer_tokens;
+  report.thinking_stop = result.thinking_stop_reason;
+  report.answer_stop = result.stop_reason;
+  report.context_shifts = result.context_shifts;
+  report.prefill_seconds = result.prefill_seconds;
+  report.thinking_seconds = result.thinking_seconds;
+  report.writing_seconds = std::max(0.0, result.generation_seconds - result.thinking_seconds);
+  if (result.first_answer_seconds > 0)
+    report.first_answer_seconds = std::chrono::duration<double>(retrieved - started).count() + generated.tokenize_seconds +
+                                  result.first_answer_seconds;
+  answer.generation = report;
+  if (transcript != nullptr) transcript->messages = messages;
 
   answer.removed_citations = drop_unknown_citations(answer.text, answer.context.windows.size());
   // Each cited source: the sentence that best supports the text just before its marker.
@@ -205,6 +241,7 @@ Answer answer_with_generator(const index::Library& library, const std::string& q
     answer.citations.push_back(std::move(citation));
   }
   std::sort(answer.citations.begin(), answer.citations.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
+  if (transcript != nullptr) transcript->last_answer = answer.text;
   answer.answer_seconds = std::chrono::duration<double>(Clock::now() - retrieved).count();
   return answer;
 }

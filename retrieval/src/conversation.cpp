@@ -18,6 +18,7 @@ constexpr const char* kRewriteInstructions =
     "and keep everything else the user asked. Reply with the rewritten question only, on one line.";
 
 constexpr std::size_t kAnswerWordsShown = 60;  // of each earlier answer, in the rewrite prompt
+constexpr int kRewriteContext = 2048;          // the rewrite prompt: recent questions and answer openings
 
 std::string first_words(const std::string& text, std::size_t words) {
   std::string out;
@@ -58,6 +59,9 @@ struct Conversation::State {
   const index::Library* library = nullptr;
   ConversationOptions options;
   std::optional<LoadedGenerator> loaded;
+  // Rewrites run on a cache of their own, so the answers' cache keeps the conversation's prompt.
+  std::optional<LoadedGenerator> rewriter;
+  Transcript transcript;
   std::vector<ConversationExchange> history;
 
   std::vector<ConversationExchange> recent() const {
@@ -74,13 +78,14 @@ struct Conversation::State {
       conversation += "User: " + one_line(exchange.question) + "\nAssistant: " + first_words(exchange.answer, kAnswerWordsShown) + "\n";
     conversation += "\nLast question: " + one_line(question);
     std::vector<engine::ChatMessage> messages;
-    if (!loaded->defaults.system_turn) {
+    if (!rewriter->defaults.system_turn) {
       messages.push_back({"user", std::string(kRewriteInstructions) + "\n\n" + conversation});
     } else {
       messages.push_back({"system", kRewriteInstructions});
       messages.push_back({"user", conversation});
     }
-    auto reply = run_chat(*loaded, messages, options.rewrite_max_tokens, *options.generation, false, true);
+    // A mechanical task: a reasoning model's thinking is closed at once (budget 0).
+    auto reply = run_chat(*rewriter, messages, options.rewrite_max_tokens, 0, *options.generation, false);
     std::string rewritten = clean_rewrite(reply.answer);
 
     const std::string& previous = history.back().query;
@@ -106,7 +111,10 @@ Conversation::Conversation(const index::Library& library, ConversationOptions op
     : state_(std::make_unique<State>()) {
   state_->library = &library;
   state_->options = std::move(options);
-  if (state_->options.generation) state_->loaded = load_generator(*state_->options.generation);
+  if (state_->options.generation) {
+    state_->loaded = load_generator(*state_->options.generation);
+    state_->rewriter = share_model(*state_->loaded, std::min(kRewriteContext, state_->loaded->generator->context_length()));
+  }
 }
 
 Conversation::~Conversation() = default;
@@ -122,7 +130,7 @@ Conversation::Reply Conversation::ask(const std::string& question) {
 
   if (state.loaded)
     reply.answer = answer_with_generator(*state.library, question, reply.rewrite.query, state.options.answer,
-                                         *state.options.generation, *state.loaded, state.recent());
+                                         *state.options.generation, *state.loaded, state.recent(), &state.transcript);
   else {
     auto options = state.options.answer;
     options.focus = reply.rewrite.focus;
@@ -132,7 +140,10 @@ Conversation::Reply Conversation::ask(const std::string& question) {
   return reply;
 }
 
-void Conversation::reset() { state_->history.clear(); }
+void Conversation::reset() {
+  state_->history.clear();
+  state_->transcript.clear();
+}
 const std::vector<ConversationExchange>& Conversation::history() const { return state_->history; }
 
 }  // namespace docent::retrieval

@@ -110,7 +110,7 @@ TEST(Commands, BashCompletionIsWrittenFromTheCommandTree) {
   EXPECT_EQ(bash_complete(script.out, "docent models i"), "info\nimport\n");
   EXPECT_EQ(bash_complete(script.out, "docent search --mode "), "keyword\ndense\nhybrid\n");
   EXPECT_EQ(bash_complete(script.out, "docent --library /tmp search --mo"), "--mode\n");
-  EXPECT_EQ(bash_complete(script.out, "docent config get generation.t"), "generation.temperature\n");
+  EXPECT_EQ(bash_complete(script.out, "docent config get generation.te"), "generation.temperature\n");
   EXPECT_EQ(bash_complete(script.out, "docent help exit"), "exit-codes\n");
   EXPECT_NE(bash_complete(script.out, "docent ask --").find("--model\n"), std::string::npos);
   // Folders and files complete from the disk (the driver runs in a folder holding papers/ and two files).

@@ -160,3 +160,43 @@ TEST(Conversation, RunsEndToEndWithTheTinyFixtureGenerator) {
   EXPECT_TRUE(contains(second.answer.context.windows.at(0).path, "tarrow-point-light.pdf"));
   for (const auto& citation : second.answer.citations) EXPECT_GE(citation.number, 1);
 }
+
+// A follow-up's prompt extends the first turn's verbatim, so the model's cache of it is reused;
+// the sources shown before keep their numbers.
+TEST(Conversation, FollowUpReusesTheFirstTurnsCachedPrompt) {
+  DOCENT_REQUIRE_SHARED("fixtures/models/tiny-qwen2-f16.gguf");
+  test::TempDir home;
+  auto library = index::Library::open(home.path() / "lib");
+  retrieval::ingest_paths(library, {test::source_dir() / "samples"}, {});
+  retrieval::ConversationOptions options;
+  retrieval::GenerativeOptions generation;
+  generation.model = test::shared_dir() / "fixtures/models/tiny-qwen2-f16.gguf";
+  generation.max_tokens = 12;
+  generation.think_budget = 16;
+  options.generation = generation;
+  retrieval::Conversation conversation(library, options);
+  auto first = conversation.ask("When was the Tarrow Point Light first lit?");
+  ASSERT_TRUE(first.answer.generation.has_value());
+  EXPECT_EQ(first.answer.generation->thinking_tokens, 16);
+  EXPECT_EQ(first.answer.generation->thinking_stop, "budget");
+  EXPECT_LE(first.answer.generation->answer_tokens, 12);
+  const int first_prompt = first.answer.generation->prompt_tokens + first.answer.generation->reused_tokens;
+
+  auto second = conversation.ask("and how many steps does it have?");
+  ASSERT_TRUE(second.answer.generation.has_value());
+  // The first prompt was cached up to the "<think>\n" that opened its answer (the template
+  // drops the reasoning of earlier turns); only the answer and the new turn are run.
+  EXPECT_EQ(second.answer.generation->reused_tokens, first_prompt - 2);
+  EXPECT_LT(second.answer.generation->prompt_tokens, first_prompt);
+  ASSERT_GE(second.answer.context.windows.size(), first.answer.context.windows.size());
+  for (std::size_t i = 0; i < first.answer.context.windows.size(); ++i) {
+    EXPECT_EQ(second.answer.context.windows[i].path, first.answer.context.windows[i].path);
+    EXPECT_EQ(second.answer.context.windows[i].first_ordinal, first.answer.context.windows[i].first_ordinal);
+  }
+
+  // After a reset the next question starts a fresh prompt: only the instructions are shared.
+  conversation.reset();
+  auto fresh = conversation.ask("How many steps does the Tarrow Point Light have?");
+  ASSERT_TRUE(fresh.answer.generation.has_value());
+  EXPECT_LT(fresh.answer.generation->reused_tokens, 100);
+}

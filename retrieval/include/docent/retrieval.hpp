@@ -311,6 +311,21 @@ struct Answer {
   AssembledContext context;            // the sources, in prompt order
   double retrieval_seconds = 0;
   double answer_seconds = 0;
+  // How a generated answer was produced (absent for extractive answers).
+  struct Generation {
+    int prompt_tokens = 0;    // prefilled for this answer
+    int reused_tokens = 0;    // a conversation's earlier prompt, kept in the cache, not recomputed
+    int thinking_tokens = 0;
+    int answer_tokens = 0;
+    std::string thinking_stop;  // "closed", "budget", "end-of-generation", "context-full"; "" when it did not think
+    std::string answer_stop;    // "end-of-generation", "max-tokens", "stop-string", "cancelled", "context-full"
+    int context_shifts = 0;     // times a full cache dropped old generated tokens
+    double prefill_seconds = 0;
+    double thinking_seconds = 0;
+    double writing_seconds = 0;       // the answer itself, after thinking
+    double first_answer_seconds = 0;  // from the question to the first answer text (retrieval included); 0: none
+  };
+  std::optional<Generation> generation;
   // Whether source `number` (1-based) is pointed to by any citation.
   bool source_cited(int number) const;
 };
@@ -326,10 +341,21 @@ struct AnswerOptions {
 // Best-matching sentences from the assembled context, each cited to its file and page.
 Answer answer_extractive(const index::Library& library, const std::string& question, const AnswerOptions& options);
 
+// Thinking tokens `ask` and `chat` allow a reasoning model before the engine closes its span
+// and asks for the answer: at the R1-1.5B Q4_0 decode rate measured here (bench_answer, ~35
+// tokens/s on 2 threads) 256 tokens cost ~7 s, which after ~1,500 tokens of sources puts the
+// first answer token near 10 s; the answer is in the quoted sources, so a longer search of
+// the model's own rarely changes it. `--think-budget` raises it.
+inline constexpr int kDefaultThinkBudget = 256;
+// What the engine appends after closing the span itself, so the model starts on the answer.
+inline constexpr const char* kThinkBridge = "The answer, from the sources:";
+
 struct GenerativeOptions {
   std::filesystem::path model;      // a decoder GGUF (Qwen2 / Llama family)
-  int max_tokens = 512;             // answer reserve, including a reasoning model's thinking
-  float temperature = 0.0f;
+  int max_tokens = 512;             // answer tokens; a reasoning model's thinking has think_budget
+  int think_budget = kDefaultThinkBudget;  // < 0: as much as the context holds
+  std::optional<float> temperature;  // default: the model's recommendation (R1: 0.6); 0: greedy
+  std::optional<float> top_p;        // default: the model's recommendation
   std::uint64_t seed = 0;
   int context_length = 0;           // 0: the model's default
   std::function<void(std::string_view)> on_answer;    // streamed answer text
