@@ -31,6 +31,7 @@ std::string source_label(const ContextWindow& window) {
 constexpr int kCloseReserve = 16;          // the engine's "</think>" and bridge
 constexpr int kPromptWords = 64;           // labels and separators around the sources
 constexpr int kFollowUpMinimumRoom = 256;  // sources a follow-up must be able to add, else a fresh prompt
+constexpr std::size_t kFollowUpBudgetShare = 3;  // a follow-up's new sources: a third of the budget
 
 std::string numbered_source(std::size_t number, const ContextWindow& window) {
   return "[" + std::to_string(number) + "] " + source_label(window) + "\n" + one_line(window.text) + "\n\n";
@@ -136,8 +137,10 @@ Answer answer_with_generator(const index::Library& library, const std::string& q
     const int used = static_cast<int>(engine::encode_chat(tokenizer, loaded.defaults.family, base, false).size());
     const int room = context_length - reserve - used - static_cast<int>(count(question)) - kPromptWords;
     if (room >= kFollowUpMinimumRoom) {
+      // The sources shown before stay in the prompt, so a follow-up adds a share of the budget.
       AnswerOptions fitted = options;
-      fitted.context.token_budget = std::min(options.context.token_budget, static_cast<std::size_t>(room));
+      fitted.context.token_budget =
+          std::min(options.context.token_budget / kFollowUpBudgetShare, static_cast<std::size_t>(room));
       const AssembledContext found = assemble_context(library, search_query, fitted.context, count);
       answer.found = !found.windows.empty();
       if (answer.found) {

@@ -49,8 +49,9 @@ struct Transcript {
 
 // answer_generative with the model already loaded: retrieves with `search_query` and asks
 // `question`. With a `transcript` (a conversation), the prompt extends the previous turn's:
-// sources already shown keep their numbers and only new ones are added; when that no longer
-// fits the context, the prompt starts afresh with the recent `history` as plain exchanges.
+// sources already shown keep their numbers and only new ones are added, within a third of the
+// budget (the earlier ones are still in the prompt); when that no longer fits the context, the
+// prompt starts afresh with the recent `history` as plain exchanges.
 Answer answer_with_generator(const index::Library& library, const std::string& question, const std::string& search_query,
                              const AnswerOptions& options, const GenerativeOptions& generation, LoadedGenerator& loaded,
                              const std::vector<ConversationExchange>& history, Transcript* transcript = nullptr);

@@ -3,6 +3,10 @@
 
 #include <cmath>
 #include <map>
+#include <numeric>
+#include <random>
+#include <set>
+#include <tuple>
 
 #include "generation/sampler.hpp"
 #include "generation/text_stream.hpp"
@@ -280,4 +284,49 @@ TEST(Generator, ShiftedPositionsAreNotReused) {
   ASSERT_GE(result.context_shifts, 1);
   const auto context = generator.context();
   EXPECT_EQ(generator.keep_common_prefix(context), static_cast<int>(prompt.size()));
+}
+
+// The cuts found by selection equal those of sorting the whole distribution, on a flat
+// distribution as wide as Qwen2's vocabulary and on a peaked one.
+TEST(Sampler, SelectionCutsEqualAFullSort) {
+  std::mt19937 random(9);
+  for (double spread : {1.0, 8.0}) {
+    std::normal_distribution<float> normal(0.0f, static_cast<float>(spread));
+    std::vector<float> logits(151936);
+    for (auto& x : logits) x = normal(random);
+    for (auto [top_k, top_p, min_p] : {std::tuple{0, 0.95f, 0.0f}, std::tuple{40, 0.95f, 0.05f}, std::tuple{0, 0.5f, 0.01f},
+                                       std::tuple{0, 1.0f, 0.05f}}) {
+      SamplingOptions options;
+      options.temperature = 0.6f;
+      options.top_k = top_k;
+      options.top_p = top_p;
+      options.min_p = min_p;
+      Sampler sampler(options);
+      sampler.sample(logits, {});
+      std::set<TokenId> kept;
+      for (const auto& candidate : sampler.kept()) kept.insert(candidate.id);
+
+      // Reference: sort everything, then cut top-k, top-p (on the top-k set's mass), min-p.
+      std::vector<TokenId> order(logits.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::sort(order.begin(), order.end(), [&](TokenId a, TokenId b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
+      std::size_t keep = top_k > 0 ? static_cast<std::size_t>(top_k) : order.size();
+      const double best = logits[order[0]];
+      double total = 0;
+      for (std::size_t i = 0; i < keep; ++i) total += std::exp(logits[order[i]] - best);
+      double cumulative = 0;
+      std::size_t cut = keep;
+      if (top_p < 1.0f)
+        for (std::size_t i = 0; i < keep; ++i) {
+          cumulative += std::exp(logits[order[i]] - best);
+          if (cumulative >= top_p * total) {
+            cut = i + 1;
+            break;
+          }
+        }
+      while (cut > 1 && std::exp(logits[order[cut - 1]] - best) < min_p) --cut;
+      std::set<TokenId> expected(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(cut));
+      EXPECT_EQ(kept, expected) << "spread " << spread << " top-k " << top_k << " top-p " << top_p << " min-p " << min_p;
+    }
+  }
 }

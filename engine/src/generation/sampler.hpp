@@ -12,14 +12,23 @@ namespace docent::engine {
 
 class Sampler {
  public:
+  struct Candidate {
+    float logit;
+    TokenId id;
+    double weight;  // exp(logit - best logit)
+  };
+
   explicit Sampler(SamplingOptions options);
   // `recent` is the context so far (its last repeat_last_n tokens are penalised).
   TokenId sample(std::span<const float> logits, std::span<const TokenId> recent);
+  // The candidates the filters kept for the last sampled (not greedy) token, in no set order.
+  std::span<const Candidate> kept() const { return candidates_; }
 
  private:
   SamplingOptions options_;
   std::mt19937_64 random_;
-  std::vector<std::pair<float, TokenId>> candidates_;
+  std::vector<Candidate> candidates_;
+  std::vector<double> weights_;
 };
 
 }  // namespace docent::engine
