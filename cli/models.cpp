@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 #include "docent/engine.hpp"
+#include "docent/retrieval.hpp"
 #include "output.hpp"
 
 namespace docent::cli {
@@ -80,6 +81,7 @@ int run_info(const GlobalOptions& globals, const ModelsInfoOptions& options) {
                 {"rope_theta", info.rope_theta}, {"tensor_types", types}, {"tokenizer", info.tokenizer_kind},
                 {"chat_template", engine::to_string(info.chat_family)},
                 {"defaults", defaults_json(info.chat_defaults)},
+                {"think_budget", {{"ask", retrieval::kDefaultThinkBudget}, {"chat", retrieval::kDefaultThinkBudget}, {"generate", -1}}},
                 {"kv_cache_bytes_per_token", info.kv_cache_bytes_per_token}, {"context", context},
                 {"memory_bytes", info.memory_bytes(context)}});
     return kOk;
@@ -102,6 +104,9 @@ int run_info(const GlobalOptions& globals, const ModelsInfoOptions& options) {
   if (!info.is_encoder)
     std::cout << "\n  sampling       " << sampling_text(info.chat_defaults.sampling) << " (" << info.chat_defaults.sampling_source
               << (info.chat_defaults.sampling.temperature > 0 ? "; --temperature 0 for greedy)" : ")");
+  if (!info.is_encoder && (info.chat_defaults.reasons || info.chat_defaults.opens_thinking))
+    std::cout << "\n  thinking       closed after " << retrieval::kDefaultThinkBudget
+              << " tokens in ask and chat, unbounded in generate (--think-budget); --max-tokens counts the answer only";
   std::cout << "\n"
             << "  tensor types   " << types << "\n"
             << "  memory         " << human_bytes(info.memory_bytes(context)) << " at " << context

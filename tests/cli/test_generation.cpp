@@ -21,6 +21,7 @@ TEST(ModelsInfo, ShowsTheR1DefaultsGenerationUses) {
             std::string::npos)
       << text.out;
   EXPECT_NE(text.out.find("temperature 0.6, top-p 0.95"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("thinking       closed after 256 tokens in ask and chat"), std::string::npos) << text.out;
 
   auto json = run_docent(home.path(), "--json models info " + shell_quote(fixture("tiny-qwen2-f16").string()));
   ASSERT_EQ(json.exit_code, 0) << json.err;
@@ -30,6 +31,7 @@ TEST(ModelsInfo, ShowsTheR1DefaultsGenerationUses) {
   EXPECT_EQ(info["defaults"]["top_p"], 0.95);
   EXPECT_EQ(info["defaults"]["system_turn"], false);
   EXPECT_EQ(info["defaults"]["opens_thinking"], true);
+  EXPECT_EQ(info["think_budget"]["ask"], 256);
 
   auto stories = run_docent(home.path(), "models info " + shell_quote(fixture("stories260K").string()));
   EXPECT_NE(stories.out.find("sampling       greedy"), std::string::npos) << stories.out;
