@@ -8,6 +8,7 @@
 
 #include "docent/engine.hpp"
 #include "golden_support.hpp"
+#include "attention/attention.hpp"
 #include "testing/random_model.hpp"
 #include "transformer.hpp"
 
@@ -107,35 +108,40 @@ TEST(KvShift, MovedKeysEqualKeysRotatedAtTheirNewPositions) {
 }
 
 // Logits after a shift equal those of recomputing the kept tokens at their new positions, within
-// the goldens' F16 tolerance; without the re-rotation they do not.
+// the goldens' F16 tolerance, with every attention kernel the CPU has; without the re-rotation
+// they do not.
 TEST(KvShift, ShiftedCacheGivesTheLogitsOfRecomputingTheKeptTokens) {
-  for (const std::string architecture : {"qwen2", "llama"}) {
-    Transformer model(GgufFile::open(one_layer_model(architecture)));
-    const int vocabulary = static_cast<int>(model.parameters().vocabulary);
-    const auto prefix = ids(12, 5, vocabulary), dropped = ids(40, 101, vocabulary), newest = ids(9, 17, vocabulary);
-    const std::int32_t next = 42;
-    for (CachePrecision precision : {CachePrecision::f16, CachePrecision::f32}) {
-      KvCache shifted(model.parameters(), 128, precision);
-      std::vector<float> logits, expected, unrotated_logits;
-      model.forward(concat(concat(prefix, dropped), newest), shifted, logits, false);
-      model.discard(shifted, static_cast<int>(prefix.size()), static_cast<int>(dropped.size()));
-      ASSERT_EQ(shifted.length(), static_cast<int>(prefix.size() + newest.size()));
-      model.forward(std::span<const std::int32_t>(&next, 1), shifted, logits, false);
+  for (const std::string kernel : {"avx512", "avx2", "scalar"}) {
+    if (!attention::force_implementation(kernel)) continue;
+    for (const std::string architecture : {"qwen2", "llama"}) {
+      Transformer model(GgufFile::open(one_layer_model(architecture)));
+      const int vocabulary = static_cast<int>(model.parameters().vocabulary);
+      const auto prefix = ids(12, 5, vocabulary), dropped = ids(40, 101, vocabulary), newest = ids(9, 17, vocabulary);
+      const std::int32_t next = 42;
+      for (CachePrecision precision : {CachePrecision::f16, CachePrecision::f32}) {
+        KvCache shifted(model.parameters(), 128, precision);
+        std::vector<float> logits, expected, unrotated_logits;
+        model.forward(concat(concat(prefix, dropped), newest), shifted, logits, false);
+        model.discard(shifted, static_cast<int>(prefix.size()), static_cast<int>(dropped.size()));
+        ASSERT_EQ(shifted.length(), static_cast<int>(prefix.size() + newest.size()));
+        model.forward(std::span<const std::int32_t>(&next, 1), shifted, logits, false);
 
-      KvCache fresh(model.parameters(), 128, precision);
-      model.forward(concat(concat(prefix, newest), {next}), fresh, expected, false);
-      const double difference = max_difference(logits, expected);
-      std::printf("%-6s %s cache: shifted vs recomputed max |logit difference| %.3g\n", architecture.c_str(),
-                  precision == CachePrecision::f16 ? "F16" : "F32", difference);
-      EXPECT_LE(difference, precision == CachePrecision::f16 ? 2e-3 : 1e-4) << architecture;
+        KvCache fresh(model.parameters(), 128, precision);
+        model.forward(concat(concat(prefix, newest), {next}), fresh, expected, false);
+        const double difference = max_difference(logits, expected);
+        std::printf("%-6s %-6s %s cache: shifted vs recomputed max |logit difference| %.3g\n", kernel.c_str(),
+                    architecture.c_str(), precision == CachePrecision::f16 ? "F16" : "F32", difference);
+        EXPECT_LE(difference, precision == CachePrecision::f16 ? 2e-3 : 1e-4) << architecture;
 
-      KvCache unrotated(model.parameters(), 128, precision);
-      model.forward(concat(concat(prefix, dropped), newest), unrotated, unrotated_logits, false);
-      unrotated.discard(static_cast<int>(prefix.size()), static_cast<int>(dropped.size()), [](float*) {});
-      model.forward(std::span<const std::int32_t>(&next, 1), unrotated, unrotated_logits, false);
-      EXPECT_GT(max_difference(unrotated_logits, expected), 20 * std::max(difference, 1e-4)) << architecture;
+        KvCache unrotated(model.parameters(), 128, precision);
+        model.forward(concat(concat(prefix, dropped), newest), unrotated, unrotated_logits, false);
+        unrotated.discard(static_cast<int>(prefix.size()), static_cast<int>(dropped.size()), [](float*) {});
+        model.forward(std::span<const std::int32_t>(&next, 1), unrotated, unrotated_logits, false);
+        EXPECT_GT(max_difference(unrotated_logits, expected), 20 * std::max(difference, 1e-4)) << architecture;
+      }
     }
   }
+  attention::force_implementation("");
 }
 
 // In deeper layers a kept token's key still carries what it saw of the dropped ones (as in every
