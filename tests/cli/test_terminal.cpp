@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -18,7 +19,7 @@ namespace {
 
 
 // One tmux server of its own per test (its socket in the test's folder), 120x50, the pane kept
-// after the program ends so its exit status can be read.
+// after the program ends so its last screen can be read.
 class Terminal : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -31,6 +32,7 @@ class Terminal : public ::testing::Test {
 
   fs::path library() const { return home.path() / "lib"; }
   fs::path state_home() const { return home.path() / "state"; }
+  fs::path status_file() const { return home.path() / "exit-status"; }
   // A fresh server (socket) for each start: a killed one may still be shutting down.
   std::string tmux() const {
     return "tmux -S " + shell_quote((home.path() / ("tmux-" + std::to_string(server) + ".sock")).string());
@@ -41,8 +43,17 @@ class Terminal : public ::testing::Test {
     std::string program = "env XDG_STATE_HOME=" + shell_quote(state_home().string()) + " TERM=xterm-256color " +
                           environment + " " + shell_quote(docent::test::docent_binary().string()) + " --library " +
                           shell_quote(library().string()) + " " + arguments;
-    std::string command = tmux() + " -f /dev/null new-session -d -x 120 -y 50 " + shell_quote(program) + " && " +
-                          tmux() + " set-option -g remain-on-exit on >/dev/null";
+    // remain-on-exit from a config file, read before the session starts: set afterwards, a
+    // program that ends at once (search) could take the pane and the server with it first.
+    auto config = home.path() / "tmux.conf";
+    { std::ofstream(config) << "set-option -g remain-on-exit on\n"; }
+    // The status goes to a file: tmux's #{pane_dead_status} stays empty for a program that
+    // ends before the pane is fully set up.
+    std::error_code ignored;
+    fs::remove(status_file(), ignored);
+    std::string wrapped = program + "; echo $? > " + shell_quote(status_file().string());
+    std::string command = tmux() + " -f " + shell_quote(config.string()) + " new-session -d -x 120 -y 50 " +
+                          shell_quote(wrapped);
     ASSERT_EQ(std::system(command.c_str()), 0) << command;
   }
   void keys(const std::string& arguments) {
@@ -62,12 +73,29 @@ class Terminal : public ::testing::Test {
     }
     return shown;
   }
+  // Waits until the chat prompt is back (the last line on the screen is the bare "> "). Keys
+  // sent while an answer is still printing reach a terminal in line mode, where Ctrl-D and
+  // Ctrl-C mean something else than at the editor's prompt.
+  std::string wait_for_prompt() const {
+    std::string shown;
+    for (int i = 0; i < 100; ++i) {
+      shown = screen();
+      auto end = shown.find_last_not_of(" \n");
+      if (end != std::string::npos) {
+        auto line_start = shown.rfind('\n', end);
+        line_start = line_start == std::string::npos ? 0 : line_start + 1;
+        if (shown.compare(line_start, end + 1 - line_start, ">") == 0) return shown;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return shown;
+  }
   // The program's exit status once it ended, or -1 if it is still running after a few seconds.
   int exit_status(int tenths = 100) const {
     for (int i = 0; i < tenths; ++i) {
-      auto dead = docent::test::command_output(tmux() + " display-message -p '#{pane_dead} #{pane_dead_status}'");
-      if (dead.rfind("1 ", 0) == 0 && dead.size() > 2 && std::isdigit(static_cast<unsigned char>(dead[2])))
-        return std::stoi(dead.substr(2));
+      std::ifstream file(status_file());
+      int status = -1;
+      if (file >> status) return status;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return -1;
@@ -80,14 +108,15 @@ class Terminal : public ::testing::Test {
 
 TEST_F(Terminal, ArrowKeysEditTheLineInsteadOfBeingSentAsText) {
   start("chat");
-  wait_for("> ");
+  wait_for_prompt();
   type("When was the Tarrow Point Light lit?");
   keys("Left Left Left Left");  // before "lit?"
   type("first ");
   keys("Home");
   type("Q: ");
   keys("Enter");
-  auto shown = wait_for("Sources:");
+  wait_for("Sources:");
+  auto shown = wait_for_prompt();
   EXPECT_NE(shown.find("> Q: When was the Tarrow Point Light first lit?"), std::string::npos) << shown;
   EXPECT_EQ(shown.find("^[["), std::string::npos) << shown;
   EXPECT_NE(shown.find("tarrow-point-light.pdf, p. 1"), std::string::npos) << shown;
@@ -98,10 +127,11 @@ TEST_F(Terminal, ArrowKeysEditTheLineInsteadOfBeingSentAsText) {
 
 TEST_F(Terminal, HistoryIsKeptAcrossRunsInTheStateFolder) {
   start("chat");
-  wait_for("> ");
+  wait_for_prompt();
   type("How many steps lead to the lantern gallery?");
   keys("Enter");
   wait_for("Sources:");
+  wait_for_prompt();
   keys("C-d");
   ASSERT_EQ(exit_status(), 0);
   auto file = state_home() / "docent" / "history";
@@ -112,7 +142,7 @@ TEST_F(Terminal, HistoryIsKeptAcrossRunsInTheStateFolder) {
 
   TearDown();
   start("chat");
-  wait_for("> ");
+  wait_for_prompt();
   keys("Up");
   auto shown = wait_for("> How many steps lead to the lantern gallery?");
   EXPECT_NE(shown.find("> How many steps lead to the lantern gallery?"), std::string::npos) << shown;
@@ -123,7 +153,7 @@ TEST_F(Terminal, HistoryIsKeptAcrossRunsInTheStateFolder) {
 
 TEST_F(Terminal, CtrlCClearsTheLineAndASecondOneOnAnEmptyLineQuits) {
   start("chat");
-  wait_for("> ");
+  wait_for_prompt();
   type("a half-typed question");
   keys("C-c");
   auto shown = wait_for("question^C");
@@ -131,7 +161,8 @@ TEST_F(Terminal, CtrlCClearsTheLineAndASecondOneOnAnEmptyLineQuits) {
   EXPECT_EQ(exit_status(10), -1) << "one Ctrl-C must not end the chat";
   type("When was the Tarrow Point Light first lit?");  // the cleared text is gone from the new line
   keys("Enter");
-  shown = wait_for("Sources:");
+  wait_for("Sources:");
+  shown = wait_for_prompt();
   EXPECT_NE(shown.find("> When was the Tarrow Point Light first lit?"), std::string::npos) << shown;
   EXPECT_EQ(shown.find("half-typed questionWhen"), std::string::npos) << shown;
   keys("C-c");
