@@ -8,7 +8,8 @@
 //
 // Random weights never write </think>, so the budget always closes the thinking (the path a
 // long-thinking real model takes), and the words are noise; the times are the times a user
-// would wait. The model is written once to $DOCENT_BENCH_DIR (default /work/scratch/bench-models).
+// would wait. The model is written once to the bench model folder ($DOCENT_BENCH_DIR, else
+// $XDG_CACHE_HOME/docent/bench-models).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

@@ -31,7 +31,7 @@ void usage(std::FILE* out) {
                "~/.cache/docent/bench-models) and reused.\n"
                "Peers: LLAMA_BENCH=path/llama-bench, LLAMA_EMBEDDING=path/llama-embedding (llama-batched-bench beside\n"
                "llama-bench or LLAMA_BATCHED_BENCH for builds without llama-bench -d), ORT_NODE_DIR=folder with\n"
-               "node_modules/onnxruntime-node (or /work/scratch/ort).\n");
+               "node_modules/onnxruntime-node (default: $XDG_CACHE_HOME/docent/ort, bench/ort/setup.sh).\n");
 }
 
 Options parse(int argc, char** argv) {

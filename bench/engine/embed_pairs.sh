@@ -4,12 +4,13 @@
 # Each round: ours embeds 64 passages x 256 tokens in batches of 16 (bench_engine's child
 # measurement), then bench/ort/ort_bench.mjs runs the float ONNX export of the same shapes
 # (exported by a full bench_engine run with ONNX Runtime present). ORT_NODE_DIR: the folder holding
-# node_modules/onnxruntime-node (default /work/scratch/ort, as bench/ort/setup.sh installs it).
+# node_modules/onnxruntime-node (default $XDG_CACHE_HOME/docent/ort, where bench/ort/setup.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BENCH=${BENCH_ENGINE:-build/bench/bench_engine}
 THREADS=${THREADS:-2}
-ORT=${ORT_NODE_DIR:-/work/scratch/ort}
+case "${XDG_CACHE_HOME:-}" in /*) cache="$XDG_CACHE_HOME" ;; *) cache="$HOME/.cache" ;; esac
+ORT=${ORT_NODE_DIR:-$cache/docent/ort}
 MODELS=${DOCENT_BENCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/docent/bench-models}
 ROUNDS=${1:-5}
 shift || true

@@ -198,13 +198,16 @@ std::optional<Json> llama_encoder(const Preset& preset, const Plan& plan, int th
 std::string ort_folder() {
   for (const char* name : {"ORT_NODE_DIR", "DOCENT_ORT_DIR"})
     if (auto value = environment(name); !value.empty()) return value;
-  return fs::exists("/work/scratch/ort/node_modules/onnxruntime-node") ? "/work/scratch/ort" : "";
+  // bench/ort/setup.sh's default folder; a relative XDG_CACHE_HOME is invalid (XDG spec).
+  const std::string cache = environment("XDG_CACHE_HOME");
+  const fs::path installed = (!cache.empty() && cache[0] == '/' ? fs::path(cache) : fs::path(environment("HOME")) / ".cache") / "docent/ort";
+  return fs::exists(installed / "node_modules/onnxruntime-node") ? installed.string() : "";
 }
 
 std::optional<Json> run_ort(const Preset& preset, const Plan& plan, int threads, std::vector<std::string>& notes) {
   const std::string folder = ort_folder();
   if (folder.empty()) {
-    notes.push_back("ONNX Runtime: neither ORT_NODE_DIR nor /work/scratch/ort is there");
+    notes.push_back("ONNX Runtime: not installed (bench/ort/setup.sh) and ORT_NODE_DIR not set");
     return std::nullopt;
   }
   const fs::path script = fs::path(DOCENT_SOURCE_DIR) / "bench" / "ort" / "ort_bench.mjs";

@@ -2,7 +2,8 @@
 // of bench/engine for the speed comparison. Prints ONE JSON object on stdout.
 //   node bench/ort/ort_bench.mjs --model M.onnx --kind decoder --threads 2 --prefill 64,512 --decode 128 --contexts 0,1024,4096
 //   node bench/ort/ort_bench.mjs --model M.onnx --kind encoder --threads 2 --passages 64 --tokens 256 [--batch 1]
-// ONNX Runtime is found in --ort DIR, else $DOCENT_ORT_DIR, else /work/scratch/ort (bench/ort/setup.sh).
+// ONNX Runtime is found in --ort DIR, else $DOCENT_ORT_DIR, else $XDG_CACHE_HOME/docent/ort
+// (bench/ort/setup.sh's default).
 // Token ids are random (speed does not depend on them). Intra-op threads = --threads, inter-op 1,
 // graph optimization level "all". Decoder contexts are built in --window token runs (not timed),
 // then --decode tokens are timed one at a time; context 0 means after a 1-token prompt.
@@ -26,6 +27,12 @@ function parseArguments(argv) {
 const numbers = (text) => text.split(',').filter((x) => x !== '').map(Number);
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 
+function defaultOrtFolder() {
+  const cache = (process.env.XDG_CACHE_HOME ?? '').startsWith('/') ? process.env.XDG_CACHE_HOME
+                                                                     : path.join(process.env.HOME ?? '/', '.cache');
+  return path.join(cache, 'docent', 'ort');
+}
+
 function randomTokens(count, vocabulary, state) {
   const out = new Array(count);
   for (let i = 0; i < count; ++i) {
@@ -37,7 +44,7 @@ function randomTokens(count, vocabulary, state) {
 
 async function main() {
   const options = parseArguments(process.argv.slice(2));
-  const ortFolder = path.resolve(options.ort ?? process.env.DOCENT_ORT_DIR ?? '/work/scratch/ort');
+  const ortFolder = path.resolve(options.ort ?? process.env.DOCENT_ORT_DIR ?? defaultOrtFolder());
   const require = createRequire(path.join(ortFolder, 'package.json'));
   let ort;
   try {

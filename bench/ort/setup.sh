@@ -1,9 +1,11 @@
 #!/bin/sh
 # Installs ONNX Runtime for Node (CPU only) into a folder outside the repository, for
 # tests/engine/ort_run.mjs (DOCENT_ORT_DIR) and bench/ort/ort_bench.mjs (--ort).
-#   bench/ort/setup.sh [FOLDER]     default: /work/scratch/ort
+#   bench/ort/setup.sh [FOLDER]     default: $XDG_CACHE_HOME/docent/ort (~/.cache/docent/ort),
+#                                   where the tests and bench_engine look when no variable is set
 set -eu
-folder="${1:-/work/scratch/ort}"
+case "${XDG_CACHE_HOME:-}" in /*) cache="$XDG_CACHE_HOME" ;; *) cache="$HOME/.cache" ;; esac
+folder="${1:-$cache/docent/ort}"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 mkdir -p "$folder"
 folder="$(cd "$folder" && pwd)"

@@ -26,14 +26,18 @@ std::filesystem::path fixture(const std::string& name) { return test::shared_dir
 
 std::filesystem::path ort_folder() {
   if (const char* env = std::getenv("DOCENT_ORT_DIR")) return env;
-  return "/work/scratch/ort";
+  // bench/ort/setup.sh's default folder. The XDG spec says a relative XDG_CACHE_HOME is invalid.
+  if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache != nullptr && cache[0] == '/')
+    return std::filesystem::path(cache) / "docent/ort";
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home != nullptr ? home : "/") / ".cache/docent/ort";
 }
 
 #define DOCENT_REQUIRE_ORT()                                                                                        \
   do {                                                                                                              \
     if (!std::filesystem::exists(ort_folder() / "node_modules/onnxruntime-node") || std::system("node --version > /dev/null 2>&1") != 0) \
       GTEST_SKIP() << "ONNX Runtime not found: no node or no " << (ort_folder() / "node_modules/onnxruntime-node")                    \
-                   << " (run bench/ort/setup.sh and set DOCENT_ORT_DIR)";                                           \
+                   << " (run bench/ort/setup.sh, or set DOCENT_ORT_DIR)";                                           \
   } while (0)
 
 nlohmann::json run_ort(const std::filesystem::path& model, const std::string& kind, const std::vector<TokenId>& tokens, int prefill,
