@@ -53,7 +53,7 @@ struct Unit {
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
 std::size_t utf8_boundary_at_or_before(std::string_view text, std::size_t pos) {
-  while (pos > 0 && pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) --pos;
+  while (pos > 0 && pos < text.size() && utf8::is_continuation(static_cast<unsigned char>(text[pos]))) --pos;
   return pos;
 }
 

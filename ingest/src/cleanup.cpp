@@ -14,66 +14,6 @@
 namespace docent::ingest {
 namespace detail {
 
-char32_t decode_utf8(std::string_view text, std::size_t& pos) {
-  constexpr char32_t kReplacement = 0xFFFD;
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char lead = byte(pos);
-  if (lead < 0x80) {
-    ++pos;
-    return lead;
-  }
-  int length = 0;
-  char32_t code_point = 0;
-  char32_t minimum = 0;
-  if ((lead & 0xE0) == 0xC0) {
-    length = 2, code_point = lead & 0x1F, minimum = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3, code_point = lead & 0x0F, minimum = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4, code_point = lead & 0x07, minimum = 0x10000;
-  } else {
-    ++pos;
-    return kReplacement;
-  }
-  if (pos + length > text.size()) {
-    ++pos;
-    return kReplacement;
-  }
-  for (int i = 1; i < length; ++i) {
-    const unsigned char next = byte(pos + i);
-    if ((next & 0xC0) != 0x80) {
-      ++pos;
-      return kReplacement;
-    }
-    code_point = (code_point << 6) | (next & 0x3F);
-  }
-  // Overlong forms, surrogates and values past U+10FFFF are not valid UTF-8.
-  if (code_point < minimum || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
-    ++pos;
-    return kReplacement;
-  }
-  pos += length;
-  return code_point;
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(char(cp));
-  } else if (cp < 0x800) {
-    out.push_back(char(0xC0 | (cp >> 6)));
-    out.push_back(char(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(char(0xE0 | (cp >> 12)));
-    out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(char(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(char(0xF0 | (cp >> 18)));
-    out.push_back(char(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(char(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(char(0x80 | (cp & 0x3F)));
-  }
-}
-
 std::string make_valid_utf8(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size());
@@ -86,9 +26,9 @@ std::string make_valid_utf8(std::string_view bytes) {
     pos = run;
     if (pos >= bytes.size()) break;
     const std::size_t before = pos;
-    const char32_t cp = decode_utf8(bytes, pos);
+    const char32_t cp = utf8::decode(bytes, pos);
     if (cp == 0xFFFD && pos == before + 1) {
-      append_utf8(out, 0xFFFD);
+      utf8::append(out, 0xFFFD);
     } else {
       out.append(bytes.data() + before, pos - before);
     }
@@ -111,12 +51,12 @@ char32_t code_point_before(std::string_view text, std::size_t end, std::size_t& 
   }
   std::size_t begin = end - 1;
   int steps = 0;
-  while (begin > 0 && steps < 3 && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80) {
+  while (begin > 0 && steps < 3 && utf8::is_continuation(static_cast<unsigned char>(text[begin]))) {
     --begin;
     ++steps;
   }
   std::size_t pos = begin;
-  const char32_t cp = decode_utf8(text, pos);
+  const char32_t cp = utf8::decode(text, pos);
   if (pos != end) {  // not a complete character ending at `end`
     start = end - 1;
     return 0xFFFD;
@@ -251,7 +191,7 @@ bool has_text_content(std::string_view text) {
       ++pos;
       continue;
     }
-    const char32_t cp = decode_utf8(text, pos);
+    const char32_t cp = utf8::decode(text, pos);
     if (cp != 0xFFFD && u_isalnum(static_cast<UChar32>(cp))) return true;
   }
   return false;
@@ -268,7 +208,7 @@ void repair_hyphenation_across_pages(std::vector<Page>& pages) {
     std::size_t left_start = 0;
     if (!is_lowercase_letter(code_point_before(first, hyphen_start, left_start))) continue;
     std::size_t after_first_letter = 0;
-    if (!is_lowercase_letter(decode_utf8(second, after_first_letter))) continue;
+    if (!is_lowercase_letter(utf8::decode(second, after_first_letter))) continue;
 
     std::size_t word_end = 0;
     while (word_end < second.size() && second[word_end] != ' ' && second[word_end] != '\n' && second[word_end] != '\t') ++word_end;
@@ -345,7 +285,7 @@ std::string repair_hyphenation(std::string_view text) {
     while (right_start < text.size() && detail::is_horizontal_space(text[right_start])) ++right_start;
     if (right_start >= text.size()) continue;
     std::size_t after_right = right_start;
-    const char32_t right = detail::decode_utf8(text, after_right);
+    const char32_t right = utf8::decode(text, after_right);
     if (!detail::is_lowercase_letter(right)) continue;
 
     // A word that already holds a hyphen ("state-of-the-") is a compound broken at one of its

@@ -11,14 +11,13 @@
 #include <vector>
 
 #include "docent/ingest.hpp"
+#include "docent/utf8.hpp"
 
 namespace docent::ingest::detail {
 
 // ---- UTF-8 ----
 
 // Decodes one code point at `text[pos]`; returns U+FFFD and advances by 1 on invalid input.
-char32_t decode_utf8(std::string_view text, std::size_t& pos);
-void append_utf8(std::string& out, char32_t code_point);
 // Copies `bytes`, replacing every invalid UTF-8 sequence with U+FFFD.
 std::string make_valid_utf8(std::string_view bytes);
 

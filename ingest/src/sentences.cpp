@@ -50,7 +50,7 @@ bool can_start_sentence(std::string_view text, std::size_t pos) {
            c == '*' || c == '-';
   }
   std::size_t cursor = pos;
-  const char32_t cp = decode_utf8(text, cursor);
+  const char32_t cp = utf8::decode(text, cursor);
   return !u_islower(static_cast<UChar32>(cp));
 }
 
@@ -147,7 +147,7 @@ std::size_t approximate_token_count(std::string_view text) {
       while (pos < size) {
         const unsigned char d = static_cast<unsigned char>(text[pos]);
         if (!(((d | 0x20) >= 'a' && (d | 0x20) <= 'z') || d >= 0x80)) break;
-        if ((d & 0xC0) != 0x80) ++characters;  // count code points, not bytes
+        if (!utf8::is_continuation(d)) ++characters;  // count code points, not bytes
         ++pos;
       }
       tokens += characters <= 6 ? 1 : (characters + 3) / 4;

@@ -64,7 +64,7 @@ struct TextPageStream::Impl {
       if (at != std::string_view::npos && at >= earliest) return at + 1;
     }
     std::size_t cut = max_page_bytes;
-    while (cut > max_page_bytes - 3 && (static_cast<unsigned char>(pending[cut]) & 0xC0) == 0x80) --cut;
+    while (cut > max_page_bytes - 3 && utf8::is_continuation(static_cast<unsigned char>(pending[cut]))) --cut;
     return cut;
   }
 

@@ -5,6 +5,7 @@
 #include <random>
 #include <vector>
 
+#include "docent/utf8.hpp"
 #include "gguf/gguf_writer.hpp"
 #include "import/hf_tokenizer_import.hpp"
 #include "quant/half.hpp"
@@ -49,14 +50,9 @@ std::vector<std::string> byte_level_pieces() {
   for (int byte = 0; byte < 256; ++byte) {
     const bool printable = (byte >= 33 && byte <= 126) || (byte >= 161 && byte <= 172) || byte >= 174;
     const int code_point = printable ? byte : next_substitute++;
-    std::string utf8;
-    if (code_point < 0x80) {
-      utf8 += static_cast<char>(code_point);
-    } else {
-      utf8 += static_cast<char>(0xC0 | (code_point >> 6));
-      utf8 += static_cast<char>(0x80 | (code_point & 0x3F));
-    }
-    pieces.push_back(std::move(utf8));
+    std::string piece;
+    utf8::append(piece, static_cast<char32_t>(code_point));
+    pieces.push_back(std::move(piece));
   }
   return pieces;
 }

@@ -37,7 +37,7 @@ bool byte_level_to_bytes(std::string_view byte_level, std::string& out) {
   const auto& table = byte_table().to_byte;
   std::size_t position = 0;
   while (position < byte_level.size()) {
-    const char32_t c = next_code_point(byte_level, position);
+    const char32_t c = utf8::decode(byte_level, position);
     const auto found = table.find(c);
     if (found == table.end()) return false;
     out.push_back(static_cast<char>(found->second));
@@ -48,7 +48,7 @@ bool byte_level_to_bytes(std::string_view byte_level, std::string& out) {
 std::string bytes_to_byte_level(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() * 2);
-  for (char c : bytes) append_utf8(out, byte_to_code_point(static_cast<unsigned char>(c)));
+  for (char c : bytes) utf8::append(out, byte_to_code_point(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -76,7 +76,7 @@ ByteLevelBpeTokenizer::ByteLevelBpeTokenizer(Vocabulary vocabulary,
   }
   for (int byte = 0; byte < 256; ++byte) {
     std::string symbol;
-    append_utf8(symbol, byte_to_code_point(static_cast<unsigned char>(byte)));
+    utf8::append(symbol, byte_to_code_point(static_cast<unsigned char>(byte)));
     const auto found = ids_.find(symbol);
     byte_tokens_[byte] = found == ids_.end() ? -1 : found->second;
   }

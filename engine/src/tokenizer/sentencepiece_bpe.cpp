@@ -3,19 +3,13 @@
 #include <cstdio>
 #include <queue>
 
+#include "docent/utf8.hpp"
+
 namespace docent::engine::tokenizer {
 
 namespace {
 
 constexpr std::string_view kSpaceMarker = "\xE2\x96\x81";  // U+2581 "▁"
-
-std::size_t utf8_length(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) return 2;
-  if ((lead & 0xF0) == 0xE0) return 3;
-  if ((lead & 0xF8) == 0xF0) return 4;
-  return 1;
-}
 
 std::string replace_spaces(std::string_view text, std::string_view from, std::string_view to) {
   std::string out;
@@ -82,7 +76,7 @@ void SentencePieceTokenizer::encode_fragment(std::string_view fragment, bool aft
   };
   std::vector<Symbol> symbols;
   for (std::size_t position = 0; position < text.size();) {
-    const std::size_t length = std::min(utf8_length(static_cast<unsigned char>(text[position])), text.size() - position);
+    const std::size_t length = std::min(utf8::sequence_length(static_cast<unsigned char>(text[position])), text.size() - position);
     const int index = static_cast<int>(symbols.size());
     symbols.push_back({position, length, index - 1, index + 1});
     position += length;

@@ -1,17 +1,15 @@
 #pragma once
-// UTF-8 walking and the few Unicode facts the tokenizers need (normalization, categories).
+// The few Unicode facts the tokenizers need (normalization, categories).
 // ICU stays inside unicode_text.cpp.
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "docent/utf8.hpp"
+
 namespace docent::engine::tokenizer {
 
-// Decodes the code point starting at text[position]; advances `position`. An invalid or
-// truncated sequence yields U+FFFD and consumes one byte, so every byte is visited once.
-char32_t next_code_point(std::string_view text, std::size_t& position);
-void append_utf8(std::string& out, char32_t code_point);
 bool is_ascii(std::string_view text);
 
 std::string normalize_nfc(std::string_view text);

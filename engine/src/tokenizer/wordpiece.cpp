@@ -114,24 +114,24 @@ std::string WordPieceTokenizer::normalize(std::string_view text) const {
   std::string cleaned;
   cleaned.reserve(text.size() + 8);
   for (std::size_t position = 0; position < text.size();) {
-    const char32_t c = next_code_point(text, position);
+    const char32_t c = utf8::decode(text, position);
     if (c == 0 || c == 0xFFFD || is_control(c)) continue;
     if (is_whitespace(c)) {
       cleaned.push_back(' ');
     } else if (options_.isolate_cjk && is_cjk(c)) {
       cleaned.push_back(' ');
-      append_utf8(cleaned, c);
+      utf8::append(cleaned, c);
       cleaned.push_back(' ');
     } else {
-      append_utf8(cleaned, c);
+      utf8::append(cleaned, c);
     }
   }
   if (options_.strip_accents) cleaned = normalize_nfd(cleaned);
   for (std::size_t position = 0; position < cleaned.size();) {
-    char32_t c = next_code_point(cleaned, position);
+    char32_t c = utf8::decode(cleaned, position);
     if (options_.strip_accents && is_nonspacing_mark(c)) continue;
     if (options_.lowercase) c = simple_lowercase(c);
-    append_utf8(out, c);
+    utf8::append(out, c);
   }
   return out;
 }
@@ -144,7 +144,7 @@ void WordPieceTokenizer::encode_fragment(std::string_view fragment, bool, std::v
   };
   for (std::size_t position = 0; position < text.size();) {
     const std::size_t start = position;
-    const char32_t c = next_code_point(text, position);
+    const char32_t c = utf8::decode(text, position);
     if (is_whitespace(c)) {
       flush(start);
       word_start = position;
@@ -179,7 +179,7 @@ void WordPieceTokenizer::match_word(std::string_view word, std::vector<TokenId>&
   std::vector<std::size_t> boundaries;
   for (std::size_t position = 0; position < word.size();) {
     boundaries.push_back(position);
-    next_code_point(word, position);
+    utf8::decode(word, position);
   }
   boundaries.push_back(word.size());
   const std::size_t characters = boundaries.size() - 1;
