@@ -19,7 +19,7 @@ const ArchitectureSpec& encoder_spec(const GgufFile& file) {
   if (!name) throw ModelError(file.path().string() + ": missing metadata 'general.architecture'");
   const ArchitectureSpec* spec = find_architecture(*name);
   if (spec == nullptr || spec->kind != ModelKind::encoder)
-    throw ModelError(file.path().string() + ": architecture '" + *name + "' is not a supported encoder (supported: bert)");
+    throw ModelError(file.path().string() + ": architecture '" + *name + "' is not a supported encoder (supported: " + supported_architectures(ModelKind::encoder) + ")");
   return *spec;
 }
 

@@ -61,7 +61,7 @@ ModelInfo describe(const GgufFile& file) {
   if (!architecture) throw ModelError(info.path + ": missing metadata 'general.architecture'");
   const ArchitectureSpec* spec = find_architecture(*architecture);
   if (spec == nullptr)
-    throw ModelError(info.path + ": architecture '" + *architecture + "' is not supported (supported: llama, qwen2, bert)");
+    throw ModelError(info.path + ": architecture '" + *architecture + "' is not supported (supported: " + supported_architectures() + ")");
   HyperParameters p = read_hyper_parameters(file, *spec);
   info.architecture = *architecture;
   info.name = file.get_string("general.name").value_or("");
@@ -74,7 +74,8 @@ ModelInfo describe(const GgufFile& file) {
   info.ffn = p.ffn;
   info.context_length = p.context_length;
   info.rope_theta = info.is_encoder ? 0 : p.rope_theta;
-  if (const GgufTensorInfo* embedding = file.find_tensor("token_embd.weight"); embedding && embedding->shape.size() == 2)
+  if (const GgufTensorInfo* embedding = file.find_tensor(std::string(spec->slot(TensorRole::token_embedding)->gguf));
+      embedding && embedding->shape.size() == 2)
     info.vocabulary_size = embedding->shape[1];
   std::map<std::string, std::int64_t> counts, bytes_by_type;
   for (const auto& tensor : file.tensors()) {

@@ -38,79 +38,78 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
   return text + "]";
 }
 
-// The shape (ne order) a role must have, given the hyper-parameters. Rows of tables whose length
-// is known only from the tensor (vocabulary, positions, token types) are passed as 0 = any.
-std::vector<std::int64_t> expected_shape(TensorRole role, const HyperParameters& p) {
-  const std::int64_t q = static_cast<std::int64_t>(p.heads) * p.head_dim;
-  const std::int64_t kv = static_cast<std::int64_t>(p.kv_heads) * p.head_dim;
-  switch (role) {
-    case TensorRole::token_embedding: case TensorRole::output: return {p.hidden, p.vocabulary};
-    case TensorRole::position_embedding: case TensorRole::token_type_embedding: return {p.hidden, 0};
-    case TensorRole::attention_query: return {p.hidden, q};
-    case TensorRole::attention_query_bias: return {q};
-    case TensorRole::attention_key: case TensorRole::attention_value: return {p.hidden, kv};
-    case TensorRole::attention_key_bias: case TensorRole::attention_value_bias: return {kv};
-    case TensorRole::attention_output: return {q, p.hidden};
-    case TensorRole::ffn_gate: case TensorRole::ffn_up: return {p.hidden, p.ffn};
-    case TensorRole::ffn_up_bias: return {p.ffn};
-    case TensorRole::ffn_down: return {p.ffn, p.hidden};
-    default: return {p.hidden};  // norms and hidden-sized biases
-  }
+// Sizes of the shape rules; tables whose length is known only from the tensor (vocabulary,
+// positions, token types) stay 0 = any.
+ShapeSizes shape_sizes(const HyperParameters& p) {
+  ShapeSizes sizes;
+  sizes.hidden = p.hidden;
+  sizes.query_width = static_cast<std::int64_t>(p.heads) * p.head_dim;
+  sizes.kv_width = static_cast<std::int64_t>(p.kv_heads) * p.head_dim;
+  sizes.ffn = p.ffn;
+  sizes.vocabulary = p.vocabulary;
+  return sizes;
 }
 
 }  // namespace
 
+std::string metadata_prefix(const GgufFile& file, const ArchitectureSpec& spec) {
+  const auto name = file.get_string("general.architecture");
+  if (name && find_architecture(*name) == &spec) return *name;
+  return std::string(spec.name());
+}
+
 HyperParameters read_hyper_parameters(const GgufFile& file, const ArchitectureSpec& spec) {
   HyperParameters p;
-  p.architecture = std::string(spec.name);
-  const std::string prefix = p.architecture + ".";
-  p.layers = bounded_int(file, prefix + "block_count", std::nullopt, 1, 1024);
-  p.hidden = bounded_int(file, prefix + "embedding_length", std::nullopt, 1, 1 << 16);
-  p.heads = bounded_int(file, prefix + "attention.head_count", std::nullopt, 1, 1024);
-  p.kv_heads = bounded_int(file, prefix + "attention.head_count_kv", p.heads, 1, p.heads);
+  p.architecture = metadata_prefix(file, spec);
+  p.family = spec.id;
+  auto key = [&](HyperKey k) { return metadata_key(p.architecture, k); };
+  p.layers = bounded_int(file, key(HyperKey::block_count), std::nullopt, 1, 1024);
+  p.hidden = bounded_int(file, key(HyperKey::embedding_length), std::nullopt, 1, 1 << 16);
+  p.heads = bounded_int(file, key(HyperKey::head_count), std::nullopt, 1, 1024);
+  p.kv_heads = spec.uses(HyperKey::head_count_kv) ? bounded_int(file, key(HyperKey::head_count_kv), p.heads, 1, p.heads) : p.heads;
   if (p.heads % p.kv_heads != 0)
     fail(file, "attention.head_count " + std::to_string(p.heads) + " is not a multiple of head_count_kv " +
                    std::to_string(p.kv_heads));
-  if (p.hidden % p.heads != 0 && !file.get_int(prefix + "attention.key_length"))
+  if (p.hidden % p.heads != 0 && !file.get_int(key(HyperKey::key_length)))
     fail(file, "embedding_length is not a multiple of attention.head_count");
-  p.head_dim = bounded_int(file, prefix + "attention.key_length", p.hidden / p.heads, 1, 1 << 12);
-  if (auto value_length = file.get_int(prefix + "attention.value_length"); value_length && *value_length != p.head_dim)
+  p.head_dim = bounded_int(file, key(HyperKey::key_length), p.hidden / p.heads, 1, 1 << 12);
+  if (auto value_length = file.get_int(key(HyperKey::value_length)); value_length && *value_length != p.head_dim)
     fail(file, "attention.value_length different from key_length is not supported");
-  p.ffn = bounded_int(file, prefix + "feed_forward_length", std::nullopt, 1, 1 << 20);
-  p.context_length = bounded_int(file, prefix + "context_length", 2048, 1, 1 << 24);
-  p.rope_theta = positive_float(file, prefix + "rope.freq_base", 10000.0);
-  p.rope_dimensions = bounded_int(file, prefix + "rope.dimension_count", p.head_dim, 0, p.head_dim);
+  p.ffn = bounded_int(file, key(HyperKey::feed_forward_length), std::nullopt, 1, 1 << 20);
+  p.context_length = bounded_int(file, key(HyperKey::context_length), 2048, 1, 1 << 24);
+  p.rope_theta = positive_float(file, key(HyperKey::rope_freq_base), 10000.0);
+  p.rope_dimensions = bounded_int(file, key(HyperKey::rope_dimension_count), p.head_dim, 0, p.head_dim);
   if (p.rope_dimensions % 2 != 0) fail(file, "rope.dimension_count must be even");
-  if (spec.kind == ModelKind::encoder) {
-    p.norm_epsilon = positive_float(file, prefix + "attention.layer_norm_epsilon", 1e-12);
-    p.pooling_type = bounded_int(file, prefix + "pooling_type", 0, 0, 16);
-  } else {
-    p.norm_epsilon = positive_float(file, prefix + "attention.layer_norm_rms_epsilon", 1e-5);
-  }
+  if (spec.norm == NormKind::layer) p.norm_epsilon = positive_float(file, key(HyperKey::layer_norm_epsilon), 1e-12);
+  else p.norm_epsilon = positive_float(file, key(HyperKey::rms_epsilon), 1e-5);
+  if (spec.uses(HyperKey::pooling_type)) p.pooling_type = bounded_int(file, key(HyperKey::pooling_type), 0, 0, 16);
   return p;
 }
 
 ModelWeights::ModelWeights(std::shared_ptr<const GgufFile> file, const ArchitectureSpec& spec)
     : file_(std::move(file)), spec_(&spec), parameters_(read_hyper_parameters(*file_, spec)) {
   const GgufFile& gguf = *file_;
-  const GgufTensorInfo* embedding = gguf.find_tensor("token_embd.weight");
-  if (embedding == nullptr) fail(gguf, "missing tensor 'token_embd.weight'");
-  if (embedding->shape.size() != 2) fail(gguf, "tensor 'token_embd.weight' is not a matrix");
+  const std::string embedding_name(spec.slot(TensorRole::token_embedding)->gguf);
+  const GgufTensorInfo* embedding = gguf.find_tensor(embedding_name);
+  if (embedding == nullptr) fail(gguf, "missing tensor '" + embedding_name + "'");
+  if (embedding->shape.size() != 2) fail(gguf, "tensor '" + embedding_name + "' is not a matrix");
   parameters_.vocabulary = embedding->shape[1];
+  const ShapeSizes sizes = shape_sizes(parameters_);
 
   for (const TensorSlot& slot : spec.tensors) {
-    int layer_count = slot.per_layer ? parameters_.layers : 1;
+    const bool per_layer = slot.per_layer();
+    int layer_count = per_layer ? parameters_.layers : 1;
     for (int layer = 0; layer < layer_count; ++layer) {
-      std::string name = tensor_name(slot.name_pattern, layer);
+      std::string name = tensor_name(slot.gguf, layer);
       const GgufTensorInfo* info = gguf.find_tensor(name);
       if (info == nullptr) {
-        if (slot.required) fail(gguf, "missing tensor '" + name + "'");
+        if (slot.presence == Presence::required) fail(gguf, "missing tensor '" + name + "'");
         continue;
       }
       auto traits = type_traits(info->type);
       if (!traits || !traits->dequantizable)
         fail(gguf, "tensor '" + name + "' has type " + std::string(type_name(info->type)) + ", which is not supported");
-      auto expected = expected_shape(slot.role, parameters_);
+      auto expected = gguf_shape(slot.role, sizes);
       bool matches = info->shape.size() == expected.size();
       for (std::size_t d = 0; matches && d < expected.size(); ++d)
         matches = expected[d] == 0 || expected[d] == info->shape[d];
@@ -118,7 +117,7 @@ ModelWeights::ModelWeights(std::shared_ptr<const GgufFile> file, const Architect
         fail(gguf, "tensor '" + name + "' has shape " + shape_text(info->shape) + ", expected " + shape_text(expected));
       std::array<std::int64_t, 4> shape{1, 1, 1, 1};
       for (std::size_t d = 0; d < info->shape.size(); ++d) shape[d] = info->shape[d];
-      views_[{static_cast<int>(slot.role), slot.per_layer ? layer : -1}] =
+      views_[{static_cast<int>(slot.role), per_layer ? layer : -1}] =
           make_view(info->data, static_cast<TensorType>(info->type), shape, static_cast<int>(info->shape.size()), name);
     }
   }

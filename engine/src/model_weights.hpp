@@ -17,7 +17,8 @@
 namespace docent::engine {
 
 struct HyperParameters {
-  std::string architecture;
+  std::string architecture;  // general.architecture as the file spells it (the metadata prefix)
+  Architecture family = Architecture::llama;
   int layers = 0;
   int hidden = 0;
   int heads = 0;
@@ -58,5 +59,7 @@ class ModelWeights {
 };
 
 HyperParameters read_hyper_parameters(const GgufFile& file, const ArchitectureSpec& spec);
+// The prefix of the file's hyper-parameter keys: its general.architecture when that names `spec`.
+std::string metadata_prefix(const GgufFile& file, const ArchitectureSpec& spec);
 
 }  // namespace docent::engine

@@ -19,7 +19,7 @@ const ArchitectureSpec& decoder_spec(const GgufFile& file) {
   const ArchitectureSpec* spec = find_architecture(*name);
   if (spec == nullptr || spec->kind != ModelKind::decoder)
     throw ModelError(file.path().string() + ": architecture '" + *name +
-                     "' is not a supported decoder (supported: llama, qwen2)");
+                     "' is not a supported decoder (supported: " + supported_architectures(ModelKind::decoder) + ")");
   return *spec;
 }
 

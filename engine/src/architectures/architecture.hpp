@@ -1,15 +1,22 @@
 #pragma once
-// What differs between model families: which GGUF tensor plays which role, which metadata
-// prefix holds the hyper-parameters, and how rotary embeddings pair dimensions. One file per
-// family (llama.cpp, qwen2.cpp, bert.cpp) fills an ArchitectureSpec; the shared transformer and
-// encoder read weights only through these tables.
+// The one description of each model family docent runs. Per tensor role: its GGUF name, its
+// Hugging Face name, its shape over the hyper-parameters and how its rows are ordered in each
+// form; per family: the metadata keys it uses, its Hugging Face config names, its norm and RoPE
+// kind. The loader, the Hugging Face import and export, the ONNX export and import, QuaRot and
+// the random-model writer all read these tables, so a family is added by adding its entry
+// (one file under architectures/) and, when its block computes differently, its compute.
 
+#include <array>
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace docent::engine {
+
+enum class Architecture { llama, qwen2, bert };
 
 enum class TensorRole {
   // Whole-model tensors.
@@ -23,35 +30,125 @@ enum class TensorRole {
   layer_output_norm, layer_output_norm_bias,  // post-LN encoders
 };
 
-struct TensorSlot {
-  TensorRole role;
-  std::string_view name_pattern;  // e.g. "blk.{layer}.attn_q.weight"
-  bool per_layer;
-  bool required;
+// A length a tensor dimension has, in terms of the hyper-parameters.
+enum class Dim {
+  hidden,
+  query_width,  // heads * head_dim
+  kv_width,     // kv_heads * head_dim
+  ffn,
+  vocabulary,
+  positions,    // rows of a learned position table (GGUF: as stored; HF: max_position_embeddings)
+  token_types,  // rows of a token-type table (GGUF: as stored; HF: type_vocab_size)
 };
 
-// Rotary embedding pairing: `interleaved` rotates (x[2i], x[2i+1]) — what Llama GGUF files expect
-// (their converter permutes q/k rows for it); `halves` rotates (x[i], x[i + d/2]) (Qwen2).
-enum class RopeStyle { none, interleaved, halves };
+// What a role holds, which decides how writers fill it and which precision importers keep.
+enum class RoleKind {
+  matrix,      // a linear's weight, or the token embedding
+  small_table, // a learned lookup table kept in F32 (positions, token types)
+  norm,        // a normalization scale (1 in a fresh model)
+  norm_bias,   // a LayerNorm shift (0)
+  bias,        // a linear's bias
+};
 
+struct RoleRule {
+  TensorRole role;
+  RoleKind kind;
+  int dimensions;              // 1 or 2
+  std::array<Dim, 2> shape;    // GGUF order: shape[0] is the row length (ne[0])
+};
+const RoleRule& role_rule(TensorRole role);
+
+// How a tensor's rows are ordered in GGUF relative to the Hugging Face checkpoint. rope_query /
+// rope_key: per (query / key) head, GGUF interleaves the rotary pairs (x[2i], x[2i+1]) where the
+// checkpoint keeps halves (x[i], x[i + d/2]) — Llama converters permute q/k this way.
+enum class RowOrder { same, rope_query, rope_key };
+
+enum class Presence {
+  required,  // the loader refuses a file without it
+  usual,     // may be absent; a fresh model (random writer) has it
+  tied,      // absent means tied to the token embedding (output heads)
+  accepted,  // used when present, not part of the family's usual form
+};
+
+struct TensorSlot {
+  TensorRole role;
+  std::string_view gguf;  // e.g. "blk.{layer}.attn_q.weight"
+  std::string_view hf;    // e.g. "model.layers.{layer}.self_attn.q_proj.weight"
+  Presence presence;
+  RowOrder rows = RowOrder::same;
+  bool per_layer() const { return gguf.find("{layer}") != std::string_view::npos; }
+};
+
+// Hyper-parameter metadata: GGUF key "<architecture>.<suffix>", config.json key.
+enum class HyperKey {
+  block_count, embedding_length, feed_forward_length, head_count, head_count_kv, key_length, value_length,
+  context_length, rope_freq_base, rope_dimension_count, rms_epsilon, layer_norm_epsilon, causal, pooling_type,
+};
+struct HyperKeyName {
+  HyperKey key;
+  std::string_view gguf_suffix;  // after "<architecture>."
+  std::string_view hf;           // config.json key ("" when the checkpoint has none)
+};
+const HyperKeyName& hyper_key_name(HyperKey key);
+
+// Rotary embedding pairing at run time: `interleaved` rotates (x[2i], x[2i+1]) (Llama GGUF, whose
+// q/k rows were permuted for it); `halves` rotates (x[i], x[i + d/2]) (Qwen2).
+enum class RopeStyle { none, interleaved, halves };
+enum class NormKind { rms, layer };
 enum class ModelKind { decoder, encoder };
 
 struct ArchitectureSpec {
-  std::string_view name;  // general.architecture value
+  Architecture id;
+  // general.architecture values this entry reads; the first is the one written. The metadata
+  // prefix is the name the file uses.
+  std::vector<std::string_view> gguf_names;
   ModelKind kind;
+  NormKind norm;
   RopeStyle rope_style;
+  std::vector<HyperKey> metadata;  // the keys the family uses
   std::vector<TensorSlot> tensors;
+  // Hugging Face form: config.json's model_type, architectures[0] and hidden_act, and the prefix
+  // task checkpoints (BertForMaskedLM, ...) put before the tensor names.
+  std::string_view hf_model_type, hf_class, hf_activation, hf_task_prefix;
+  // tokenizer.ggml.pre for a byte-level BPE vocabulary whose pattern does not say ("" = default).
+  std::string_view tokenizer_pre;
+
+  std::string_view name() const { return gguf_names.front(); }
+  bool uses(HyperKey key) const;
+  // nullptr when the family has no such role.
+  const TensorSlot* slot(TensorRole role) const;
+  // The slot whose GGUF pattern gives `gguf_name` for some layer (layer set, -1 for whole-model).
+  const TensorSlot* slot_of(std::string_view gguf_name, int* layer = nullptr) const;
 };
 
 const ArchitectureSpec& llama_architecture();
 const ArchitectureSpec& qwen2_architecture();
 const ArchitectureSpec& bert_architecture();
 
-// nullptr when the architecture is not supported.
-const ArchitectureSpec* find_architecture(std::string_view name);
-std::vector<std::string_view> supported_architectures();
+std::span<const ArchitectureSpec* const> architectures();
+const ArchitectureSpec& architecture_spec(Architecture id);
+// By general.architecture value (any of an entry's names); nullptr when not supported.
+const ArchitectureSpec* find_architecture(std::string_view gguf_name);
+// By config.json model_type; nullptr when not supported.
+const ArchitectureSpec* find_hf_architecture(std::string_view model_type);
+// "llama, qwen2, bert" (every GGUF name), or only those of one kind: for error messages.
+std::string supported_architectures(std::optional<ModelKind> kind = std::nullopt);
+std::string supported_hf_model_types();
 
 // "blk.{layer}.attn_q.weight" with layer 3 -> "blk.3.attn_q.weight".
 std::string tensor_name(std::string_view pattern, int layer);
+// "<prefix>.<suffix>" for a hyper-parameter key, e.g. ("qwen2", block_count) -> "qwen2.block_count".
+std::string metadata_key(std::string_view prefix, HyperKey key);
+
+// The concrete sizes a shape rule resolves to. A size of 0 means any (a table whose row count
+// only the tensor knows).
+struct ShapeSizes {
+  std::int64_t hidden = 0, query_width = 0, kv_width = 0, ffn = 0, vocabulary = 0, positions = 0, token_types = 0;
+  std::int64_t of(Dim dim) const;
+};
+// The GGUF shape (ne order) of `role`.
+std::vector<std::int64_t> gguf_shape(TensorRole role, const ShapeSizes& sizes);
+// The Hugging Face (PyTorch) shape: [out, in] for matrices.
+std::vector<std::int64_t> hf_shape(TensorRole role, const ShapeSizes& sizes);
 
 }  // namespace docent::engine

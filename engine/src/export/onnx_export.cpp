@@ -10,12 +10,14 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <optional>
 
 #include "docent/engine.hpp"
 #include "export/onnx_graph_builder.hpp"
 #include "import/hf_layout.hpp"
 #include "import/onnx_conversion.hpp"
 #include "import/safetensors.hpp"
+#include "model_weights.hpp"
 #include "quant/type_traits.hpp"
 
 namespace docent::engine {
@@ -27,33 +29,48 @@ using onnx_export::SourceMatrix;
 using onnx_export::WeightEncoding;
 using onnx_export::WeightFormat;
 using Ints = std::vector<std::int64_t>;
+using R = TensorRole;
 
-// Reads GGUF tensors in Hugging Face orientation (llama q/k rows in rotate-halves order).
+// Reads GGUF tensors by role, in Hugging Face orientation (q/k rows the table marks as permuted
+// back to rotate-halves order).
 class TensorSource {
  public:
-  TensorSource(const GgufFile& file, std::string architecture, int heads, int kv_heads)
-      : file_(file), architecture_(std::move(architecture)), heads_(heads), kv_heads_(kv_heads) {}
+  TensorSource(const GgufFile& file, const ArchitectureSpec& spec, int heads, int kv_heads)
+      : file_(file), spec_(spec), heads_(heads), kv_heads_(kv_heads) {}
 
-  const GgufTensorInfo* find(const std::string& gguf_name) const { return file_.find_tensor(gguf_name); }
+  const ArchitectureSpec& spec() const { return spec_; }
 
-  const GgufTensorInfo& require(const std::string& gguf_name) const {
-    const GgufTensorInfo* tensor = find(gguf_name);
-    if (tensor == nullptr) throw ModelError(file_.path().string() + ": tensor '" + gguf_name + "' is missing");
+  const GgufTensorInfo* find(TensorRole role, int layer = -1) const {
+    const TensorSlot* slot = spec_.slot(role);
+    return slot == nullptr ? nullptr : file_.find_tensor(tensor_name(slot->gguf, layer));
+  }
+
+  const GgufTensorInfo& require(TensorRole role, int layer = -1) const {
+    const GgufTensorInfo* tensor = find(role, layer);
+    if (tensor == nullptr) throw ModelError(file_.path().string() + ": tensor '" + gguf_name(role, layer) + "' is missing");
     return *tensor;
   }
 
-  std::vector<float> vector(const std::string& gguf_name) const {
-    auto values = conversion::gguf_tensor_floats(require(gguf_name), file_.path().string());
-    if (const int heads = rope_heads(gguf_name); heads > 0)
+  // The Hugging Face name, e.g. "model.layers.0.self_attn.q_proj.weight".
+  std::string hf_name(TensorRole role, int layer = -1) const { return tensor_name(slot(role).hf, layer); }
+  // Without the ".weight" / ".bias" suffix: the module name initializers are named after.
+  std::string hf_module(TensorRole role, int layer = -1) const {
+    std::string name = hf_name(role, layer);
+    return name.substr(0, name.rfind('.'));
+  }
+
+  std::vector<float> vector(TensorRole role, int layer = -1) const {
+    auto values = conversion::gguf_tensor_floats(require(role, layer), file_.path().string());
+    if (const int heads = rope_heads(role); heads > 0)
       values = conversion::rope_rows_to_halves(values, static_cast<std::int64_t>(values.size()), 1, heads);
     return values;
   }
 
-  SourceMatrix matrix(const std::string& gguf_name, const std::string& hf_name) const {
-    const GgufTensorInfo& tensor = require(gguf_name);
-    if (tensor.shape.size() != 2) throw ModelError(file_.path().string() + ": tensor '" + gguf_name + "' is not 2-D");
+  SourceMatrix matrix(TensorRole role, int layer = -1) const {
+    const GgufTensorInfo& tensor = require(role, layer);
+    if (tensor.shape.size() != 2) throw ModelError(file_.path().string() + ": tensor '" + tensor.name + "' is not 2-D");
     SourceMatrix matrix;
-    matrix.name = hf_name;
+    matrix.name = hf_module(role, layer);
     matrix.columns = tensor.shape[0];
     matrix.rows = tensor.shape[1];
     matrix.values = conversion::gguf_tensor_floats(tensor, file_.path().string());
@@ -61,7 +78,7 @@ class TensorSource {
                    : tensor.type == static_cast<std::uint32_t>(TensorType::bf16) ? "BF16"
                                                                                   : "F32";
     matrix.blocks = onnx_export::matrix_from_gguf_blocks(tensor.type, tensor.data, matrix.rows, matrix.columns);
-    if (const int heads = rope_heads(gguf_name); heads > 0) {
+    if (const int heads = rope_heads(role); heads > 0) {
       matrix.values = conversion::rope_rows_to_halves(matrix.values, matrix.rows, matrix.columns, heads);
       if (matrix.blocks) {
         // The same permutation applied to row numbers gives the order of the quantized rows.
@@ -75,20 +92,22 @@ class TensorSource {
   }
 
  private:
-  int rope_heads(const std::string& gguf_name) const {
-    if (architecture_ != "llama") return 0;
-    if (gguf_name.find("attn_q.") != std::string::npos) return heads_;
-    if (gguf_name.find("attn_k.") != std::string::npos) return kv_heads_;
-    return 0;
+  const TensorSlot& slot(TensorRole role) const {
+    const TensorSlot* found = spec_.slot(role);
+    if (found == nullptr)
+      throw ModelError(file_.path().string() + ": architecture '" + std::string(spec_.name()) + "' has no such tensor role");
+    return *found;
   }
+  std::string gguf_name(TensorRole role, int layer) const { return tensor_name(slot(role).gguf, layer); }
+  int rope_heads(TensorRole role) const { return conversion::permuted_heads(slot(role).rows, heads_, kv_heads_); }
 
   const GgufFile& file_;
-  std::string architecture_;
+  const ArchitectureSpec& spec_;
   int heads_, kv_heads_;
 };
 
 struct Shape {
-  std::string architecture;
+  const ArchitectureSpec* spec = nullptr;
   std::int64_t layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, vocab = 0;
   double norm_epsilon = 0, rope_theta = 10000;
   int pooling = 1;  // BERT: 1 mean, 2 CLS
@@ -96,25 +115,24 @@ struct Shape {
 
 Shape read_shape(const GgufFile& file) {
   Shape s;
-  s.architecture = file.get_string("general.architecture").value_or("");
-  const std::string p = s.architecture + ".";
-  auto required = [&](const std::string& key) {
-    auto value = file.get_int(p + key);
-    if (!value || *value <= 0) throw ModelError(file.path().string() + ": missing or bad '" + p + key + "'");
+  s.spec = &conversion::exportable_architecture(file);
+  const ArchitectureSpec& spec = *s.spec;
+  const std::string p = metadata_prefix(file, spec);
+  auto required = [&](HyperKey key) {
+    const std::string name = metadata_key(p, key);
+    auto value = file.get_int(name);
+    if (!value || *value <= 0) throw ModelError(file.path().string() + ": missing or bad '" + name + "'");
     return *value;
   };
-  s.layers = required("block_count");
-  s.hidden = required("embedding_length");
-  s.heads = required("attention.head_count");
-  s.kv_heads = file.get_int(p + "attention.head_count_kv").value_or(s.heads);
-  s.head_dim = file.get_int(p + "attention.key_length").value_or(s.hidden / s.heads);
-  if (s.architecture == "bert") {
-    s.norm_epsilon = file.get_float(p + "attention.layer_norm_epsilon").value_or(1e-12);
-    s.pooling = static_cast<int>(file.get_int(p + "pooling_type").value_or(1));
-  } else {
-    s.norm_epsilon = file.get_float(p + "attention.layer_norm_rms_epsilon").value_or(1e-5);
-    s.rope_theta = file.get_float(p + "rope.freq_base").value_or(10000.0);
-  }
+  s.layers = required(HyperKey::block_count);
+  s.hidden = required(HyperKey::embedding_length);
+  s.heads = required(HyperKey::head_count);
+  s.kv_heads = spec.uses(HyperKey::head_count_kv) ? file.get_int(metadata_key(p, HyperKey::head_count_kv)).value_or(s.heads) : s.heads;
+  s.head_dim = file.get_int(metadata_key(p, HyperKey::key_length)).value_or(s.hidden / s.heads);
+  if (spec.norm == NormKind::layer) s.norm_epsilon = file.get_float(metadata_key(p, HyperKey::layer_norm_epsilon)).value_or(1e-12);
+  else s.norm_epsilon = file.get_float(metadata_key(p, HyperKey::rms_epsilon)).value_or(1e-5);
+  if (spec.uses(HyperKey::pooling_type)) s.pooling = static_cast<int>(file.get_int(metadata_key(p, HyperKey::pooling_type)).value_or(1));
+  if (spec.rope_style != RopeStyle::none) s.rope_theta = file.get_float(metadata_key(p, HyperKey::rope_freq_base)).value_or(10000.0);
   return s;
 }
 
@@ -136,22 +154,23 @@ class Exporter {
   Exporter(GraphBuilder& builder, const TensorSource& source, const Shape& shape, const WeightFormat& format)
       : b_(builder), source_(source), s_(shape), format_(format) {}
 
-  std::string linear(const std::string& input, const std::string& gguf_prefix, const std::string& hf_prefix) {
-    const SourceMatrix weight = source_.matrix(gguf_prefix + ".weight", hf_prefix);
+  // With the bias `bias_role` when the file has one.
+  std::string linear(const std::string& input, TensorRole weight_role, std::optional<TensorRole> bias_role, int layer = -1) {
+    const SourceMatrix weight = source_.matrix(weight_role, layer);
     std::vector<float> bias;
-    const bool has_bias = source_.find(gguf_prefix + ".bias") != nullptr;
-    if (has_bias) bias = source_.vector(gguf_prefix + ".bias");
+    const bool has_bias = bias_role && source_.find(*bias_role, layer) != nullptr;
+    if (has_bias) bias = source_.vector(*bias_role, layer);
     return b_.linear(input, weight, has_bias ? &bias : nullptr, format_);
   }
 
-  std::string norm_vector(const std::string& gguf_name, const std::string& hf_name) {
-    return b_.float_weight(hf_name, source_.vector(gguf_name), {s_.hidden}, "F32");
+  std::string norm_vector(TensorRole role, int layer) {
+    return b_.float_weight(source_.hf_name(role, layer), source_.vector(role, layer), {s_.hidden}, "F32");
   }
 
   // Embedding lookup on the table as stored (half stays half), cast to float after the gather.
-  std::string embedding(const std::string& gguf_name, const std::string& hf_name, const std::string& indices) {
-    const SourceMatrix table = source_.matrix(gguf_name, hf_name);
-    std::string name = hf_name + ".weight";
+  std::string embedding(TensorRole role, const std::string& indices) {
+    const SourceMatrix table = source_.matrix(role);
+    std::string name = table.name + ".weight";
     if (table.dtype == "F32") {
       b_.float_weight(name, table.values, {table.rows, table.columns}, "F32");
       return b_.node("Gather", {name, indices});
@@ -175,18 +194,17 @@ class Exporter {
   std::string encoder(onnx::GraphProto& graph);
 
  private:
-  std::string rms_norm(const std::string& x, const std::string& gguf_name, const std::string& hf_name) {
+  std::string rms_norm(const std::string& x, TensorRole role, int layer = -1) {
     // Pow -> ReduceMean -> Add -> Sqrt -> Div -> Mul: the pattern ONNX Runtime fuses into its
     // SimplifiedLayerNormalization kernel.
     const auto mean = b_.node("ReduceMean", {b_.node("Pow", {x, b_.constant_floats({2.0f}, true)}), b_.constant_ints({-1})},
                               {{"keepdims", std::int64_t{1}}});
     const auto root = b_.node("Sqrt", {b_.node("Add", {mean, b_.constant_floats({static_cast<float>(s_.norm_epsilon)}, true)})});
-    return b_.node("Mul", {b_.node("Div", {x, root}), norm_vector(gguf_name, hf_name)});
+    return b_.node("Mul", {b_.node("Div", {x, root}), norm_vector(role, layer)});
   }
 
-  std::string layer_norm(const std::string& x, const std::string& gguf_prefix, const std::string& hf_prefix) {
-    return b_.node("LayerNormalization",
-                   {x, norm_vector(gguf_prefix + ".weight", hf_prefix + ".weight"), norm_vector(gguf_prefix + ".bias", hf_prefix + ".bias")},
+  std::string layer_norm(const std::string& x, TensorRole role, TensorRole bias_role, int layer = -1) {
+    return b_.node("LayerNormalization", {x, norm_vector(role, layer), norm_vector(bias_role, layer)},
                    {{"epsilon", static_cast<float>(s_.norm_epsilon)}, {"axis", std::int64_t{-1}}});
   }
 
@@ -236,14 +254,13 @@ std::string Exporter::decoder(const OnnxExportOptions& options, onnx::GraphProto
   };
   const auto scale = b_.constant_floats({static_cast<float>(1.0 / std::sqrt(static_cast<double>(s_.head_dim)))}, true);
 
-  std::string hidden = embedding("token_embd.weight", "model.embed_tokens", "input_ids");
+  std::string hidden = embedding(R::token_embedding, "input_ids");
   for (int layer = 0; layer < s_.layers; ++layer) {
-    const std::string g = "blk." + std::to_string(layer) + ".", h = "model.layers." + std::to_string(layer) + ".";
     const std::string past_name = "past_key_values." + std::to_string(layer), present_name = "present." + std::to_string(layer);
-    const auto normed = rms_norm(hidden, g + "attn_norm.weight", h + "input_layernorm.weight");
-    const auto q = rotate(split_heads(linear(normed, g + "attn_q", h + "self_attn.q_proj"), s_.heads));
-    const auto k = rotate(split_heads(linear(normed, g + "attn_k", h + "self_attn.k_proj"), s_.kv_heads));
-    const auto v = split_heads(linear(normed, g + "attn_v", h + "self_attn.v_proj"), s_.kv_heads);
+    const auto normed = rms_norm(hidden, R::attention_norm, layer);
+    const auto q = rotate(split_heads(linear(normed, R::attention_query, R::attention_query_bias, layer), s_.heads));
+    const auto k = rotate(split_heads(linear(normed, R::attention_key, R::attention_key_bias, layer), s_.kv_heads));
+    const auto v = split_heads(linear(normed, R::attention_value, R::attention_value_bias, layer), s_.kv_heads);
     const auto keys = b_.node("Concat", {past_name + ".key", k}, {{"axis", std::int64_t{2}}}, "", present_name + ".key");
     const auto values = b_.node("Concat", {past_name + ".value", v}, {{"axis", std::int64_t{2}}}, "", present_name + ".value");
     // Grouped-query attention by broadcasting: queries [b, kv, group, s, d] against keys
@@ -254,27 +271,27 @@ std::string Exporter::decoder(const OnnxExportOptions& options, onnx::GraphProto
     const auto weights = b_.node("Softmax", {scores}, {{"axis", std::int64_t{-1}}});
     const auto attended = b_.node("MatMul", {weights, b_.node("Unsqueeze", {values, b_.constant_ints({2})})});
     const auto merged = merge_heads(b_.node("Reshape", {attended, b_.constant_ints({0, s_.heads, -1, s_.head_dim})}));
-    hidden = b_.node("Add", {hidden, linear(merged, g + "attn_output", h + "self_attn.o_proj")});
-    const auto normed2 = rms_norm(hidden, g + "ffn_norm.weight", h + "post_attention_layernorm.weight");
-    const auto gate = linear(normed2, g + "ffn_gate", h + "mlp.gate_proj");
-    const auto up = linear(normed2, g + "ffn_up", h + "mlp.up_proj");
+    hidden = b_.node("Add", {hidden, linear(merged, R::attention_output, R::attention_output_bias, layer)});
+    const auto normed2 = rms_norm(hidden, R::ffn_norm, layer);
+    const auto gate = linear(normed2, R::ffn_gate, std::nullopt, layer);
+    const auto up = linear(normed2, R::ffn_up, R::ffn_up_bias, layer);
     const auto silu = b_.node("Mul", {gate, b_.node("Sigmoid", {gate})});
-    hidden = b_.node("Add", {hidden, linear(b_.node("Mul", {silu, up}), g + "ffn_down", h + "mlp.down_proj")});
+    hidden = b_.node("Add", {hidden, linear(b_.node("Mul", {silu, up}), R::ffn_down, R::ffn_down_bias, layer)});
     for (const char* part : {".key", ".value"})
       add_tensor_value(graph.mutable_output(), present_name + part, onnx::TensorProto::FLOAT,
                        {"batch", std::to_string(s_.kv_heads), "total_sequence", std::to_string(s_.head_dim)});
   }
-  std::string normed = rms_norm(hidden, "output_norm.weight", "model.norm.weight");
+  std::string normed = rms_norm(hidden, R::output_norm);
   if (options.last_logits_only)
     normed = b_.node("Slice", {normed, b_.constant_ints({-1}), b_.constant_ints({std::numeric_limits<std::int64_t>::max()}), b_.constant_ints({1})});
   std::string logits;
-  if (source_.find("output.weight") != nullptr) {
-    logits = linear(normed, "output", "lm_head");
+  if (source_.find(R::output) != nullptr) {
+    logits = linear(normed, R::output, std::nullopt);
   } else {
     // Tied output: the embedding table, transposed (kept in float whatever the weight format).
-    std::string transposed = b_.node("Transpose", {"model.embed_tokens.weight"}, {{"perm", Ints{1, 0}}});
-    if (source_.require("token_embd.weight").type == static_cast<std::uint32_t>(TensorType::f16) ||
-        source_.require("token_embd.weight").type == static_cast<std::uint32_t>(TensorType::bf16))
+    std::string transposed = b_.node("Transpose", {source_.hf_name(R::token_embedding)}, {{"perm", Ints{1, 0}}});
+    if (source_.require(R::token_embedding).type == static_cast<std::uint32_t>(TensorType::f16) ||
+        source_.require(R::token_embedding).type == static_cast<std::uint32_t>(TensorType::bf16))
       transposed = b_.node("Cast", {transposed}, {{"to", std::int64_t{onnx::TensorProto::FLOAT}}});
     logits = b_.node("MatMul", {normed, transposed});
   }
@@ -289,11 +306,11 @@ std::string Exporter::encoder(onnx::GraphProto& graph) {
     add_tensor_value(graph.mutable_input(), name, onnx::TensorProto::INT64, {"batch", "sequence"});
   const auto sequence = b_.node("Squeeze", {b_.node("Shape", {"input_ids"}, {{"start", std::int64_t{1}}, {"end", std::int64_t{2}}})});
   const auto position_ids = b_.node("Range", {b_.constant_ints({0}, true), sequence, b_.constant_ints({1}, true)});
-  std::string hidden = embedding("token_embd.weight", "embeddings.word_embeddings", "input_ids");
-  hidden = b_.node("Add", {hidden, embedding("position_embd.weight", "embeddings.position_embeddings", position_ids)});
-  if (source_.find("token_types.weight") != nullptr)
-    hidden = b_.node("Add", {hidden, embedding("token_types.weight", "embeddings.token_type_embeddings", "token_type_ids")});
-  hidden = layer_norm(hidden, "token_embd_norm", "embeddings.LayerNorm");
+  std::string hidden = embedding(R::token_embedding, "input_ids");
+  hidden = b_.node("Add", {hidden, embedding(R::position_embedding, position_ids)});
+  if (source_.find(R::token_type_embedding) != nullptr)
+    hidden = b_.node("Add", {hidden, embedding(R::token_type_embedding, "token_type_ids")});
+  hidden = layer_norm(hidden, R::embedding_norm, R::embedding_norm_bias);
   // Padding positions get -inf before the softmax: [batch, 1, 1, seq].
   const auto mask_float = b_.node("Cast", {"attention_mask"}, {{"to", std::int64_t{onnx::TensorProto::FLOAT}}});
   const auto padding = b_.node("Where", {b_.node("Equal", {"attention_mask", b_.constant_ints({0}, true)}),
@@ -301,20 +318,19 @@ std::string Exporter::encoder(onnx::GraphProto& graph) {
   const auto mask = b_.node("Unsqueeze", {padding, b_.constant_ints({1, 2})});
   const auto scale = b_.constant_floats({static_cast<float>(1.0 / std::sqrt(static_cast<double>(s_.head_dim)))}, true);
   for (int layer = 0; layer < s_.layers; ++layer) {
-    const std::string g = "blk." + std::to_string(layer) + ".", h = "encoder.layer." + std::to_string(layer) + ".";
-    const auto q = split_heads(linear(hidden, g + "attn_q", h + "attention.self.query"), s_.heads);
-    const auto k = split_heads(linear(hidden, g + "attn_k", h + "attention.self.key"), s_.heads);
-    const auto v = split_heads(linear(hidden, g + "attn_v", h + "attention.self.value"), s_.heads);
+    const auto q = split_heads(linear(hidden, R::attention_query, R::attention_query_bias, layer), s_.heads);
+    const auto k = split_heads(linear(hidden, R::attention_key, R::attention_key_bias, layer), s_.heads);
+    const auto v = split_heads(linear(hidden, R::attention_value, R::attention_value_bias, layer), s_.heads);
     const auto scores = b_.node("Add", {b_.node("MatMul", {b_.node("Mul", {q, scale}), b_.node("Transpose", {k}, {{"perm", Ints{0, 1, 3, 2}}})}), mask});
     const auto attended = merge_heads(b_.node("MatMul", {b_.node("Softmax", {scores}, {{"axis", std::int64_t{-1}}}), v}));
-    hidden = layer_norm(b_.node("Add", {hidden, linear(attended, g + "attn_output", h + "attention.output.dense")}),
-                        g + "attn_output_norm", h + "attention.output.LayerNorm");
+    hidden = layer_norm(b_.node("Add", {hidden, linear(attended, R::attention_output, R::attention_output_bias, layer)}),
+                        R::attention_output_norm, R::attention_output_norm_bias, layer);
     // GELU (erf form, as Hugging Face's "gelu").
-    const auto up = linear(hidden, g + "ffn_up", h + "intermediate.dense");
+    const auto up = linear(hidden, R::ffn_up, R::ffn_up_bias, layer);
     const auto erf = b_.node("Erf", {b_.node("Mul", {up, b_.constant_floats({0.70710678118654752f}, true)})});
     const auto gelu = b_.node("Mul", {b_.node("Mul", {up, b_.constant_floats({0.5f}, true)}), b_.node("Add", {erf, b_.constant_floats({1.0f}, true)})});
-    hidden = layer_norm(b_.node("Add", {hidden, linear(gelu, g + "ffn_down", h + "output.dense")}), g + "layer_output_norm",
-                        h + "output.LayerNorm");
+    hidden = layer_norm(b_.node("Add", {hidden, linear(gelu, R::ffn_down, R::ffn_down_bias, layer)}),
+                        R::layer_output_norm, R::layer_output_norm_bias, layer);
   }
   b_.node("Identity", {hidden}, {}, "", "last_hidden_state");
   add_tensor_value(graph.mutable_output(), "last_hidden_state", onnx::TensorProto::FLOAT, {"batch", "sequence", std::to_string(s_.hidden)});
@@ -365,9 +381,9 @@ void export_onnx_model(const std::filesystem::path& gguf, const std::filesystem:
   const auto file = GgufFile::open(gguf);
   Shape shape = read_shape(*file);
   conversion::export_hf_metadata(*file, output_folder, false);  // config.json, tokenizer files; checks the architecture
-  const GgufTensorInfo* embedding = file->find_tensor("token_embd.weight");
+  const GgufTensorInfo* embedding = file->find_tensor(std::string(shape.spec->slot(TensorRole::token_embedding)->gguf));
   shape.vocab = embedding->shape[1];
-  TensorSource source(*file, shape.architecture, static_cast<int>(shape.heads), static_cast<int>(shape.kv_heads));
+  TensorSource source(*file, *shape.spec, static_cast<int>(shape.heads), static_cast<int>(shape.kv_heads));
 
   onnx::ModelProto model;
   model.set_ir_version(10);  // int4 initializers need IR 10
@@ -379,7 +395,7 @@ void export_onnx_model(const std::filesystem::path& gguf, const std::filesystem:
   contrib->set_domain("com.microsoft");
   contrib->set_version(1);
   onnx::GraphProto& graph = *model.mutable_graph();
-  graph.set_name(shape.architecture);
+  graph.set_name(std::string(shape.spec->name()));
   std::ofstream external;
   if (options.external_data) {
     external.open(output_folder / "model.onnx.data", std::ios::binary | std::ios::trunc);
@@ -389,7 +405,7 @@ void export_onnx_model(const std::filesystem::path& gguf, const std::filesystem:
   }
   GraphBuilder builder(graph, options.external_data ? &external : nullptr, "model.onnx.data");
   Exporter exporter(builder, source, shape, format);
-  if (shape.architecture == "bert") exporter.encoder(graph);
+  if (shape.spec->kind == ModelKind::encoder) exporter.encoder(graph);
   else exporter.decoder(options, graph);
   if (options.external_data) {
     external.close();

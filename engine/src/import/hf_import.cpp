@@ -1,5 +1,6 @@
 // Hugging Face model folder (config.json, safetensors, tokenizer.json) -> one GGUF file.
 #include <fstream>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 #include "docent/engine.hpp"
@@ -15,16 +16,17 @@ namespace docent::engine {
 namespace {
 
 using Json = nlohmann::json;
-using conversion::HfTensorName;
 
 struct HfConfig {
-  std::string architecture;  // GGUF name
+  const ArchitectureSpec* spec = nullptr;
   std::int64_t layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, ffn = 0, vocab = 0;
   std::int64_t context = 0, type_vocab = 0;
   double norm_epsilon = 0, rope_theta = 10000.0;
   bool tied = false;
   std::string name;
 };
+
+std::string hf_key(HyperKey key) { return std::string(hyper_key_name(key).hf); }
 
 Json read_json_file(const std::filesystem::path& path) {
   std::ifstream in(path);
@@ -36,7 +38,7 @@ Json read_json_file(const std::filesystem::path& path) {
   }
 }
 
-std::int64_t positive(const Json& config, const char* key, const std::string& source, std::optional<std::int64_t> fallback = std::nullopt) {
+std::int64_t positive(const Json& config, const std::string& key, const std::string& source, std::optional<std::int64_t> fallback = std::nullopt) {
   auto found = config.find(key);
   if (found == config.end() || found->is_null()) {
     if (fallback) return *fallback;
@@ -47,7 +49,7 @@ std::int64_t positive(const Json& config, const char* key, const std::string& so
   return found->get<std::int64_t>();
 }
 
-double number(const Json& config, const char* key, double fallback, const std::string& source) {
+double number(const Json& config, const std::string& key, double fallback, const std::string& source) {
   auto found = config.find(key);
   if (found == config.end() || found->is_null()) return fallback;
   if (!found->is_number()) throw ModelError(source + ": '" + key + "' must be a number");
@@ -62,30 +64,34 @@ HfConfig read_config(const std::filesystem::path& folder) {
   if (!config.is_object()) throw ModelError(source + ": not a JSON object");
   HfConfig c;
   const std::string model_type = config.value("model_type", "");
-  if (model_type == "llama" || model_type == "qwen2" || model_type == "bert") c.architecture = model_type;
-  else throw ModelError(source + ": model_type '" + model_type + "' is not supported (llama, qwen2, bert)");
+  c.spec = find_hf_architecture(model_type);
+  if (c.spec == nullptr)
+    throw ModelError(source + ": model_type '" + model_type + "' is not supported (" + supported_hf_model_types() + ")");
+  const ArchitectureSpec& spec = *c.spec;
   c.name = folder.filename().string();
   if (c.name.empty()) c.name = folder.parent_path().filename().string();
-  c.layers = positive(config, "num_hidden_layers", source);
-  c.hidden = positive(config, "hidden_size", source);
-  c.heads = positive(config, "num_attention_heads", source);
-  c.kv_heads = positive(config, "num_key_value_heads", source, c.heads);
-  c.ffn = positive(config, "intermediate_size", source);
+  c.layers = positive(config, hf_key(HyperKey::block_count), source);
+  c.hidden = positive(config, hf_key(HyperKey::embedding_length), source);
+  c.heads = positive(config, hf_key(HyperKey::head_count), source);
+  c.kv_heads = spec.uses(HyperKey::head_count_kv) ? positive(config, hf_key(HyperKey::head_count_kv), source, c.heads) : c.heads;
+  c.ffn = positive(config, hf_key(HyperKey::feed_forward_length), source);
   c.vocab = positive(config, "vocab_size", source);
-  c.context = positive(config, "max_position_embeddings", source, 2048);
-  if (c.hidden % c.heads != 0 && !config.contains("head_dim"))
+  c.context = positive(config, hf_key(HyperKey::context_length), source, 2048);
+  const std::string head_dim_key = hf_key(HyperKey::key_length);
+  if (c.hidden % c.heads != 0 && !config.contains(head_dim_key))
     throw ModelError(source + ": hidden_size " + std::to_string(c.hidden) + " is not a multiple of num_attention_heads");
-  c.head_dim = positive(config, "head_dim", source, c.hidden / c.heads);
+  c.head_dim = positive(config, head_dim_key, source, c.hidden / c.heads);
   if (c.heads % c.kv_heads != 0) throw ModelError(source + ": num_attention_heads is not a multiple of num_key_value_heads");
-  if (c.architecture == "bert") {
-    c.norm_epsilon = number(config, "layer_norm_eps", 1e-12, source);
-    c.type_vocab = positive(config, "type_vocab_size", source, 2);
-    if (config.value("position_embedding_type", "absolute") != "absolute")
-      throw ModelError(source + ": only absolute position embeddings are supported for bert");
-  } else {
-    c.norm_epsilon = number(config, "rms_norm_eps", 1e-6, source);
-    c.rope_theta = number(config, "rope_theta", 10000.0, source);
+  if (spec.norm == NormKind::layer) c.norm_epsilon = number(config, hf_key(HyperKey::layer_norm_epsilon), 1e-12, source);
+  else c.norm_epsilon = number(config, hf_key(HyperKey::rms_epsilon), 1e-6, source);
+  if (spec.slot(TensorRole::token_type_embedding) != nullptr) c.type_vocab = positive(config, "type_vocab_size", source, 2);
+  if (spec.slot(TensorRole::position_embedding) != nullptr &&
+      config.value("position_embedding_type", "absolute") != "absolute")
+    throw ModelError(source + ": only absolute position embeddings are supported for " + std::string(spec.hf_model_type));
+  if (const TensorSlot* output = spec.slot(TensorRole::output); output != nullptr && output->presence == Presence::tied)
     c.tied = config.value("tie_word_embeddings", false);
+  if (spec.rope_style != RopeStyle::none) {
+    c.rope_theta = number(config, hf_key(HyperKey::rope_freq_base), 10000.0, source);
     if (config.contains("rope_scaling") && !config["rope_scaling"].is_null())
       throw ModelError(source + ": rope_scaling is not supported");
     if (c.head_dim % 2 != 0) throw ModelError(source + ": head_dim must be even for rotary embeddings");
@@ -94,23 +100,16 @@ HfConfig read_config(const std::filesystem::path& folder) {
 }
 
 // PyTorch shape [out, in] (or [n]) each tensor must have.
-std::vector<std::int64_t> expected_shape(const HfConfig& c, std::string_view gguf_name) {
-  auto ends_with = [&](std::string_view suffix) {
-    return gguf_name.size() >= suffix.size() && gguf_name.substr(gguf_name.size() - suffix.size()) == suffix;
-  };
-  const std::int64_t q_rows = c.heads * c.head_dim, kv_rows = c.kv_heads * c.head_dim;
-  if (gguf_name == "token_embd.weight" || gguf_name == "output.weight") return {c.vocab, c.hidden};
-  if (gguf_name == "position_embd.weight") return {c.context, c.hidden};
-  if (gguf_name == "token_types.weight") return {c.type_vocab, c.hidden};
-  if (ends_with("attn_q.weight")) return {q_rows, c.hidden};
-  if (ends_with("attn_k.weight") || ends_with("attn_v.weight")) return {c.architecture == "bert" ? q_rows : kv_rows, c.hidden};
-  if (ends_with("attn_q.bias")) return {q_rows};
-  if (ends_with("attn_k.bias") || ends_with("attn_v.bias")) return {c.architecture == "bert" ? q_rows : kv_rows};
-  if (ends_with("attn_output.weight")) return {c.hidden, q_rows};
-  if (ends_with("ffn_gate.weight") || ends_with("ffn_up.weight")) return {c.ffn, c.hidden};
-  if (ends_with("ffn_up.bias")) return {c.ffn};
-  if (ends_with("ffn_down.weight")) return {c.hidden, c.ffn};
-  return {c.hidden};  // norms and the remaining biases
+std::vector<std::int64_t> expected_shape(const HfConfig& c, TensorRole role) {
+  ShapeSizes sizes;
+  sizes.hidden = c.hidden;
+  sizes.query_width = c.heads * c.head_dim;
+  sizes.kv_width = c.kv_heads * c.head_dim;
+  sizes.ffn = c.ffn;
+  sizes.vocabulary = c.vocab;
+  sizes.positions = c.context;
+  sizes.token_types = c.type_vocab;
+  return hf_shape(role, sizes);
 }
 
 std::string shape_text(const std::vector<std::int64_t>& shape) {
@@ -121,16 +120,16 @@ std::string shape_text(const std::vector<std::int64_t>& shape) {
 
 // Block-quantized rows as they are; Llama q/k rows move to the interleaved RoPE order whole.
 void write_blocks(GgufWriter& writer, const conversion::NamedTensor& tensor, const std::string& gguf_name,
-                  const std::vector<std::int64_t>& expected, bool rope_rows, int heads) {
+                  const std::vector<std::int64_t>& expected, int rope_heads) {
   const auto bytes_per_row = expected.size() == 2 ? row_bytes(static_cast<TensorType>(tensor.block_type), expected[1]) : std::nullopt;
   const std::size_t row_size = bytes_per_row ? static_cast<std::size_t>(*bytes_per_row) : 0;
   if (!bytes_per_row || tensor.blocks.size() != row_size * static_cast<std::size_t>(expected[0]))
     throw ModelError(tensor.origin + ": quantized blocks of '" + gguf_name + "' do not match shape " + shape_text(expected));
   std::vector<std::uint8_t> bytes = tensor.blocks;
-  if (rope_rows) {
+  if (rope_heads > 0) {
     std::vector<float> order(static_cast<std::size_t>(expected[0]));
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<float>(i);
-    order = conversion::rope_rows_to_interleaved(order, expected[0], 1, heads);
+    order = conversion::rope_rows_to_interleaved(order, expected[0], 1, rope_heads);
     for (std::size_t row = 0; row < order.size(); ++row)
       std::copy_n(tensor.blocks.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(order[row]) * row_size), row_size,
                   bytes.begin() + static_cast<std::ptrdiff_t>(row * row_size));
@@ -139,41 +138,49 @@ void write_blocks(GgufWriter& writer, const conversion::NamedTensor& tensor, con
 }
 
 void set_hyperparameters(GgufWriter& writer, const HfConfig& c, const std::filesystem::path& folder) {
-  const std::string p = c.architecture + ".";
-  writer.set_string("general.architecture", c.architecture);
+  const ArchitectureSpec& spec = *c.spec;
+  const std::string prefix(spec.name());
+  writer.set_string("general.architecture", prefix);
   writer.set_string("general.name", c.name);
-  writer.set_uint32(p + "block_count", static_cast<std::uint32_t>(c.layers));
-  writer.set_uint32(p + "embedding_length", static_cast<std::uint32_t>(c.hidden));
-  writer.set_uint32(p + "feed_forward_length", static_cast<std::uint32_t>(c.ffn));
-  writer.set_uint32(p + "attention.head_count", static_cast<std::uint32_t>(c.heads));
-  writer.set_uint32(p + "context_length", static_cast<std::uint32_t>(c.context));
+  auto set = [&](HyperKey key, auto value) {
+    if (!spec.uses(key)) return;
+    const std::string name = metadata_key(prefix, key);
+    if constexpr (std::is_same_v<decltype(value), bool>) writer.set_bool(name, value);
+    else if constexpr (std::is_floating_point_v<decltype(value)>) writer.set_float32(name, static_cast<float>(value));
+    else writer.set_uint32(name, static_cast<std::uint32_t>(value));
+  };
+  set(HyperKey::block_count, c.layers);
+  set(HyperKey::embedding_length, c.hidden);
+  set(HyperKey::feed_forward_length, c.ffn);
+  set(HyperKey::head_count, c.heads);
+  set(HyperKey::context_length, c.context);
   if (c.head_dim != c.hidden / c.heads) {
-    writer.set_uint32(p + "attention.key_length", static_cast<std::uint32_t>(c.head_dim));
-    writer.set_uint32(p + "attention.value_length", static_cast<std::uint32_t>(c.head_dim));
+    set(HyperKey::key_length, c.head_dim);
+    set(HyperKey::value_length, c.head_dim);
   }
-  if (c.architecture == "bert") {
-    writer.set_float32(p + "attention.layer_norm_epsilon", static_cast<float>(c.norm_epsilon));
-    writer.set_bool(p + "attention.causal", false);
+  set(HyperKey::layer_norm_epsilon, c.norm_epsilon);
+  set(HyperKey::causal, spec.kind == ModelKind::decoder);
+  if (spec.slot(TensorRole::token_type_embedding) != nullptr)
     writer.set_uint32("tokenizer.ggml.token_type_count", static_cast<std::uint32_t>(c.type_vocab));
+  if (spec.uses(HyperKey::pooling_type)) {
     // sentence-transformers keeps the pooling choice in 1_Pooling/config.json.
     std::uint32_t pooling = 1;
     if (std::filesystem::exists(folder / "1_Pooling" / "config.json")) {
       const Json pooling_config = read_json_file(folder / "1_Pooling" / "config.json");
       if (pooling_config.value("pooling_mode_cls_token", false)) pooling = 2;
     }
-    writer.set_uint32(p + "pooling_type", pooling);
-  } else {
-    writer.set_uint32(p + "attention.head_count_kv", static_cast<std::uint32_t>(c.kv_heads));
-    writer.set_float32(p + "attention.layer_norm_rms_epsilon", static_cast<float>(c.norm_epsilon));
-    writer.set_float32(p + "rope.freq_base", static_cast<float>(c.rope_theta));
+    set(HyperKey::pooling_type, pooling);
   }
+  set(HyperKey::head_count_kv, c.kv_heads);
+  set(HyperKey::rms_epsilon, c.norm_epsilon);
+  if (spec.rope_style != RopeStyle::none) set(HyperKey::rope_freq_base, c.rope_theta);
 }
 
 }  // namespace
 
 conversion::HfModelShape conversion::read_hf_shape(const std::filesystem::path& folder) {
   const HfConfig config = read_config(folder);
-  return {config.architecture, static_cast<int>(config.layers), static_cast<int>(config.heads),
+  return {config.spec, static_cast<int>(config.layers), static_cast<int>(config.heads),
           static_cast<int>(config.kv_heads), config.norm_epsilon};
 }
 
@@ -182,43 +189,43 @@ void write_gguf_from_hf_tensors(const std::filesystem::path& folder, const conve
   const HfConfig config = read_config(folder);
   GgufWriter writer;
   set_hyperparameters(writer, config, folder);
-  conversion::import_hf_tokenizer(writer, folder, config.architecture, config.vocab);
+  const ArchitectureSpec& spec = *config.spec;
+  conversion::import_hf_tokenizer(writer, folder, spec.tokenizer_pre, config.vocab);
 
-  // Checkpoints saved from a task model (BertForMaskedLM, ...) prefix the encoder's names.
+  // Checkpoints saved from a task model (BertForMaskedLM, ...) prefix the model's names.
   std::string prefix;
-  if (config.architecture == "bert" && !lookup("embeddings.word_embeddings.weight") &&
-      lookup("bert.embeddings.word_embeddings.weight"))
-    prefix = "bert.";
+  const std::string first_name(spec.tensors.front().hf);
+  if (!spec.hf_task_prefix.empty() && !lookup(first_name) && lookup(std::string(spec.hf_task_prefix) + first_name))
+    prefix = spec.hf_task_prefix;
 
   bool any_half = false;
   std::uint32_t quantized_type = 0;
-  for (const HfTensorName& entry : conversion::hf_tensor_names(config.architecture)) {
-    const int layer_count = entry.per_layer ? static_cast<int>(config.layers) : 1;
+  for (const TensorSlot& slot : spec.tensors) {
+    const int layer_count = slot.per_layer() ? static_cast<int>(config.layers) : 1;
     for (int layer = 0; layer < layer_count; ++layer) {
-      const std::string hf_name = prefix + conversion::substitute_layer(entry.hf, layer);
-      const std::string gguf_name = conversion::substitute_layer(entry.gguf, layer);
-      if (gguf_name == "output.weight" && config.tied) continue;
+      const std::string hf_name = prefix + tensor_name(slot.hf, layer);
+      const std::string gguf_name = tensor_name(slot.gguf, layer);
+      if (slot.presence == Presence::tied && config.tied) continue;
       std::optional<conversion::NamedTensor> tensor = lookup(hf_name);
       if (!tensor) {
-        if (entry.required || gguf_name == "output.weight")
+        if (slot.presence == Presence::required || slot.presence == Presence::tied)
           throw ModelError(folder.string() + ": tensor '" + hf_name + "' is missing from the weights");
         continue;
       }
-      const auto expected = expected_shape(config, gguf_name);
+      const auto expected = expected_shape(config, slot.role);
       if (tensor->shape != expected)
         throw ModelError(tensor->origin + ": tensor '" + hf_name + "' has shape " + shape_text(tensor->shape) +
                          " but config.json implies " + shape_text(expected));
+      const int rope_heads = conversion::permuted_heads(slot.rows, static_cast<int>(config.heads), static_cast<int>(config.kv_heads));
       if (!tensor->blocks.empty()) {
-        write_blocks(writer, *tensor, gguf_name, expected, entry.rope_rows && config.architecture == "llama",
-                     static_cast<int>(gguf_name.find("attn_q") != std::string::npos ? config.heads : config.kv_heads));
+        write_blocks(writer, *tensor, gguf_name, expected, rope_heads);
         quantized_type = tensor->block_type;
         continue;
       }
       std::vector<float> values = std::move(tensor->values);
-      if (entry.rope_rows && config.architecture == "llama") {
-        const int heads = static_cast<int>(gguf_name.find("attn_q") != std::string::npos ? config.heads : config.kv_heads);
+      if (rope_heads > 0) {
         const std::int64_t columns = expected.size() == 2 ? expected[1] : 1;
-        values = conversion::rope_rows_to_interleaved(values, expected[0], columns, heads);
+        values = conversion::rope_rows_to_interleaved(values, expected[0], columns, rope_heads);
       }
       std::vector<std::int64_t> shape(expected.rbegin(), expected.rend());
       // Matrices keep half precision when the checkpoint has it; vectors are always F32.

@@ -5,50 +5,13 @@
 
 namespace docent::engine::conversion {
 
-const std::vector<HfTensorName>& hf_tensor_names(std::string_view architecture) {
-  static const std::vector<HfTensorName> decoder{
-      {"token_embd.weight", "model.embed_tokens.weight", false, true, false},
-      {"output_norm.weight", "model.norm.weight", false, true, false},
-      {"output.weight", "lm_head.weight", false, false, false},
-      {"blk.{layer}.attn_norm.weight", "model.layers.{layer}.input_layernorm.weight", true, true, false},
-      {"blk.{layer}.attn_q.weight", "model.layers.{layer}.self_attn.q_proj.weight", true, true, true},
-      {"blk.{layer}.attn_k.weight", "model.layers.{layer}.self_attn.k_proj.weight", true, true, true},
-      {"blk.{layer}.attn_v.weight", "model.layers.{layer}.self_attn.v_proj.weight", true, true, false},
-      {"blk.{layer}.attn_q.bias", "model.layers.{layer}.self_attn.q_proj.bias", true, false, true},
-      {"blk.{layer}.attn_k.bias", "model.layers.{layer}.self_attn.k_proj.bias", true, false, true},
-      {"blk.{layer}.attn_v.bias", "model.layers.{layer}.self_attn.v_proj.bias", true, false, false},
-      {"blk.{layer}.attn_output.weight", "model.layers.{layer}.self_attn.o_proj.weight", true, true, false},
-      {"blk.{layer}.ffn_norm.weight", "model.layers.{layer}.post_attention_layernorm.weight", true, true, false},
-      {"blk.{layer}.ffn_gate.weight", "model.layers.{layer}.mlp.gate_proj.weight", true, true, false},
-      {"blk.{layer}.ffn_up.weight", "model.layers.{layer}.mlp.up_proj.weight", true, true, false},
-      {"blk.{layer}.ffn_down.weight", "model.layers.{layer}.mlp.down_proj.weight", true, true, false},
-  };
-  static const std::vector<HfTensorName> bert{
-      {"token_embd.weight", "embeddings.word_embeddings.weight", false, true, false},
-      {"position_embd.weight", "embeddings.position_embeddings.weight", false, true, false},
-      {"token_types.weight", "embeddings.token_type_embeddings.weight", false, false, false},
-      {"token_embd_norm.weight", "embeddings.LayerNorm.weight", false, true, false},
-      {"token_embd_norm.bias", "embeddings.LayerNorm.bias", false, true, false},
-      {"blk.{layer}.attn_q.weight", "encoder.layer.{layer}.attention.self.query.weight", true, true, false},
-      {"blk.{layer}.attn_q.bias", "encoder.layer.{layer}.attention.self.query.bias", true, true, false},
-      {"blk.{layer}.attn_k.weight", "encoder.layer.{layer}.attention.self.key.weight", true, true, false},
-      {"blk.{layer}.attn_k.bias", "encoder.layer.{layer}.attention.self.key.bias", true, true, false},
-      {"blk.{layer}.attn_v.weight", "encoder.layer.{layer}.attention.self.value.weight", true, true, false},
-      {"blk.{layer}.attn_v.bias", "encoder.layer.{layer}.attention.self.value.bias", true, true, false},
-      {"blk.{layer}.attn_output.weight", "encoder.layer.{layer}.attention.output.dense.weight", true, true, false},
-      {"blk.{layer}.attn_output.bias", "encoder.layer.{layer}.attention.output.dense.bias", true, true, false},
-      {"blk.{layer}.attn_output_norm.weight", "encoder.layer.{layer}.attention.output.LayerNorm.weight", true, true, false},
-      {"blk.{layer}.attn_output_norm.bias", "encoder.layer.{layer}.attention.output.LayerNorm.bias", true, true, false},
-      {"blk.{layer}.ffn_up.weight", "encoder.layer.{layer}.intermediate.dense.weight", true, true, false},
-      {"blk.{layer}.ffn_up.bias", "encoder.layer.{layer}.intermediate.dense.bias", true, true, false},
-      {"blk.{layer}.ffn_down.weight", "encoder.layer.{layer}.output.dense.weight", true, true, false},
-      {"blk.{layer}.ffn_down.bias", "encoder.layer.{layer}.output.dense.bias", true, true, false},
-      {"blk.{layer}.layer_output_norm.weight", "encoder.layer.{layer}.output.LayerNorm.weight", true, true, false},
-      {"blk.{layer}.layer_output_norm.bias", "encoder.layer.{layer}.output.LayerNorm.bias", true, true, false},
-  };
-  if (architecture == "llama" || architecture == "qwen2") return decoder;
-  if (architecture == "bert") return bert;
-  throw ModelError("unsupported architecture '" + std::string(architecture) + "' (supported: llama, qwen2, bert)");
+int permuted_heads(RowOrder order, int heads, int kv_heads) {
+  switch (order) {
+    case RowOrder::same: return 0;
+    case RowOrder::rope_query: return heads;
+    case RowOrder::rope_key: return kv_heads;
+  }
+  return 0;
 }
 
 namespace {
@@ -91,13 +54,6 @@ std::vector<float> gguf_tensor_floats(const GgufTensorInfo& tensor, const std::s
   for (std::int64_t r = 0; r < rows; ++r)
     dequantize_row(static_cast<TensorType>(tensor.type), tensor.data + r * *bytes_per_row, values.data() + r * row, row);
   return values;
-}
-
-std::string substitute_layer(std::string_view pattern, int layer) {
-  std::string name(pattern);
-  constexpr std::string_view placeholder = "{layer}";
-  if (auto at = name.find(placeholder); at != std::string::npos) name.replace(at, placeholder.size(), std::to_string(layer));
-  return name;
 }
 
 }  // namespace docent::engine::conversion

@@ -1,7 +1,7 @@
 #pragma once
-// Facts shared by the Hugging Face import and export: which HF tensor name holds which GGUF
-// tensor, and the row order Llama GGUF files use for q/k (interleaved RoPE pairs) versus the
-// HF checkpoints (rotate-halves pairs).
+// Conversions shared by the Hugging Face and ONNX import and export (which tensor is which comes
+// from the architecture table): the q/k row permutation between interleaved RoPE pairs (Llama
+// GGUF) and rotate-halves pairs (the checkpoints), and GGUF tensors as floats.
 
 #include <cstdint>
 #include <filesystem>
@@ -11,20 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "architectures/architecture.hpp"
 #include "gguf/gguf_reader.hpp"
 
 namespace docent::engine::conversion {
 
-struct HfTensorName {
-  std::string_view gguf;  // pattern with {layer}
-  std::string_view hf;    // pattern with {layer}
-  bool per_layer;
-  bool required;
-  bool rope_rows;         // q/k rows: permuted between the two RoPE pairings (llama only)
-};
-
-// The table for "llama", "qwen2" or "bert"; throws ModelError for anything else.
-const std::vector<HfTensorName>& hf_tensor_names(std::string_view architecture);
+// The heads whose rows `order` permutes between the two forms (0: the rows are the same).
+int permuted_heads(RowOrder order, int heads, int kv_heads);
 
 // HF rows of each head are [first halves..., second halves...]; Llama GGUF interleaves them.
 // `rows` of `columns` floats (row-major), `heads` heads of rows/heads rows each.
@@ -33,8 +26,6 @@ std::vector<float> rope_rows_to_halves(const std::vector<float>& values, std::in
 
 // A GGUF tensor as floats (any dequantizable type), row-major with ne[0] fastest.
 std::vector<float> gguf_tensor_floats(const GgufTensorInfo& tensor, const std::string& source);
-
-std::string substitute_layer(std::string_view pattern, int layer);
 
 // A weight found by an importer under its Hugging Face name, PyTorch shape [out, in].
 struct NamedTensor {
@@ -65,7 +56,3 @@ namespace docent::engine {
 void write_gguf_from_hf_tensors(const std::filesystem::path& folder, const conversion::TensorLookup& lookup,
                                 const std::filesystem::path& output_gguf);
 }  // namespace docent::engine
-
-namespace docent::engine::conversion {
-
-}  // namespace docent::engine::conversion

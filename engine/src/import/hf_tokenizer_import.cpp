@@ -69,7 +69,7 @@ void find_split_regex(const Json& node, std::string& pattern) {
 
 }  // namespace
 
-void import_hf_tokenizer(GgufWriter& writer, const std::filesystem::path& folder, std::string_view architecture,
+void import_hf_tokenizer(GgufWriter& writer, const std::filesystem::path& folder, std::string_view family_pre,
                          std::int64_t embedding_rows) {
   const auto tokenizer_path = folder / "tokenizer.json";
   if (!std::filesystem::exists(tokenizer_path)) throw ModelError(tokenizer_path.string() + ": missing (the model folder needs a tokenizer.json)");
@@ -196,7 +196,7 @@ void import_hf_tokenizer(GgufWriter& writer, const std::filesystem::path& folder
     if (pattern.find(R"(\p{N}{1,3})") != std::string::npos) pre = "llama-bpe";
     else if (pattern.find(R"(|\p{N}|)") != std::string::npos)
       pre = chat_template.find("\xEF\xBD\x9C" "User" "\xEF\xBD\x9C") != std::string::npos ? "deepseek-r1-qwen" : "qwen2";
-    else if (architecture == "qwen2") pre = "qwen2";
+    else if (!family_pre.empty()) pre = std::string(family_pre);
     writer.set_string("tokenizer.ggml.pre", pre);
     writer.set_string_array("tokenizer.ggml.merges", merges);
   }

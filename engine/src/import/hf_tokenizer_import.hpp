@@ -10,9 +10,10 @@
 
 namespace docent::engine::conversion {
 
-// Adds tokenizer.ggml.* and tokenizer.chat_template. `embedding_rows` bounds the token ids.
-// Throws ModelError naming the file and reason.
-void import_hf_tokenizer(GgufWriter& writer, const std::filesystem::path& folder, std::string_view architecture,
+// Adds tokenizer.ggml.* and tokenizer.chat_template. `embedding_rows` bounds the token ids;
+// `family_pre` is the tokenizer.ggml.pre of a byte-level vocabulary whose split pattern does not
+// identify one ("" for the default). Throws ModelError naming the file and reason.
+void import_hf_tokenizer(GgufWriter& writer, const std::filesystem::path& folder, std::string_view family_pre,
                          std::int64_t embedding_rows);
 
 // Writes tokenizer.json and tokenizer_config.json for a GGUF file's tokenizer.

@@ -51,38 +51,32 @@ struct WeightSource {
 class GraphMapper {
  public:
   GraphMapper(const onnx::GraphProto& graph, const InitializerReader& reader, const conversion::HfModelShape& shape)
-      : graph_(graph), reader_(reader), bert_(shape.architecture == "bert") {
+      : graph_(graph), reader_(reader), spec_(*shape.spec) {
     for (const auto& tensor : graph.initializer()) initializers_[tensor.name()] = &tensor;
-    if (bert_) norm_slots_.push_back("embeddings.LayerNorm");
-    for (int layer = 0; layer < shape.layers; ++layer) {
-      const std::string l = std::to_string(layer);
-      if (bert_) {
-        const std::string p = "encoder.layer." + l + ".";
-        for (const char* name : {"attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
-                                 "intermediate.dense", "output.dense"})
-          matrix_slots_.push_back(p + name);
-        norm_slots_.push_back(p + "attention.output.LayerNorm");
-        norm_slots_.push_back(p + "output.LayerNorm");
-      } else {
-        const std::string p = "model.layers." + l + ".";
-        for (const char* name : {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj",
-                                 "mlp.up_proj", "mlp.down_proj"})
-          matrix_slots_.push_back(p + name);
-        norm_slots_.push_back(p + "input_layernorm");
-        norm_slots_.push_back(p + "post_attention_layernorm");
+    // Slots in the order the block computes them (the order exporters emit the nodes in).
+    using R = TensorRole;
+    auto add = [&](std::vector<std::string>& slots, TensorRole role, int layer) {
+      if (const TensorSlot* slot = spec_.slot(role)) {
+        std::string name = tensor_name(slot->hf, layer);
+        slots.push_back(name.substr(0, name.rfind('.')));  // without ".weight"
       }
+    };
+    add(norm_slots_, R::embedding_norm, -1);
+    for (int layer = 0; layer < shape.layers; ++layer) {
+      for (R role : {R::attention_query, R::attention_key, R::attention_value, R::attention_output, R::ffn_gate, R::ffn_up, R::ffn_down})
+        add(matrix_slots_, role, layer);
+      for (R role : {R::attention_norm, R::attention_output_norm, R::ffn_norm, R::layer_output_norm}) add(norm_slots_, role, layer);
     }
-    if (!bert_) {
-      norm_slots_.push_back("model.norm");
-      matrix_slots_.push_back("lm_head");
-    }
+    add(norm_slots_, R::output_norm, -1);
+    add(matrix_slots_, R::output, -1);
+    optional_head_ = spec_.slot(R::output) != nullptr ? 1 : 0;  // a tied head is no product of its own
   }
 
   void run() {
     for (int index = 0; index < graph_.node_size(); ++index) visit(graph_.node(index), index);
-    if (next_matrix_ + (bert_ ? 0 : 1) < matrix_slots_.size())
+    if (next_matrix_ + optional_head_ < matrix_slots_.size())
       throw ModelError(source() + ": the graph holds " + std::to_string(next_matrix_) + " weight matrices; config.json's layers need " +
-                       std::to_string(matrix_slots_.size() - (bert_ ? 0 : 1)));
+                       std::to_string(matrix_slots_.size() - optional_head_));
   }
 
   std::map<std::string, NamedTensor>& found() { return found_; }
@@ -122,7 +116,8 @@ class GraphMapper {
 
   const onnx::GraphProto& graph_;
   const InitializerReader& reader_;
-  bool bert_;
+  const ArchitectureSpec& spec_;
+  std::size_t optional_head_ = 0;
   std::map<std::string, const onnx::TensorProto*> initializers_;
   std::map<std::string, WeightSource> weights_;
   std::vector<std::string> matrix_slots_, norm_slots_;
@@ -153,10 +148,12 @@ void GraphMapper::visit(const onnx::NodeProto& node, int index) {
   } else if (op == "Gather" && input_weight(0) != nullptr && input_weight(0)->kind == WeightSource::initializer && node.input_size() == 2) {
     // By the input the indices are: positions are computed in the graph (or an input of their own).
     const std::string& indices = node.input(1);
+    auto hf_name = [&](TensorRole role) { return spec_.slot(role) ? std::string(spec_.slot(role)->hf) : std::string(); };
+    const std::string positions = hf_name(TensorRole::position_embedding);
     std::string name;
-    if (indices == "input_ids") name = bert_ ? "embeddings.word_embeddings.weight" : "model.embed_tokens.weight";
-    else if (indices == "token_type_ids" && bert_) name = "embeddings.token_type_embeddings.weight";
-    else if (bert_ && found_.count("embeddings.position_embeddings.weight") == 0) name = "embeddings.position_embeddings.weight";
+    if (indices == "input_ids") name = hf_name(TensorRole::token_embedding);
+    else if (indices == "token_type_ids") name = hf_name(TensorRole::token_type_embedding);
+    else if (!positions.empty() && found_.count(positions) == 0) name = positions;
     if (name.empty()) throw ModelError(source() + ": " + where + " could not be mapped: it gathers a weight by '" + indices + "'");
     const auto* tensor = input_weight(0)->tensor;
     found_[name] = float_tensor(InitializerReader::shape(*tensor), reader_.floats(*tensor), source());

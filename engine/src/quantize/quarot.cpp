@@ -3,67 +3,82 @@
 #include <algorithm>
 
 #include "docent/engine.hpp"
+#include "architectures/architecture.hpp"
 #include "import/hf_layout.hpp"
 
 namespace docent::engine {
 namespace {
 
-enum class Role { reads_residual, writes_residual, residual_bias, norm, unchanged };
+enum class Role { reads_residual, writes_residual, residual_bias, norm, norm_bias, unchanged };
 
 struct Classified {
   Role role = Role::unchanged;
   std::string norm;  // reads_residual: the norm whose scale folds in ("" for the embedding)
+  bool ffn_down = false;  // also takes the online Hadamard transform
 };
 
-// "blk.3.attn_q.weight" -> ("blk.3.", "attn_q.weight"); other names -> ("", name).
-std::pair<std::string, std::string> split_layer(const std::string& name) {
-  if (name.rfind("blk.", 0) != 0) return {"", name};
-  const auto dot = name.find('.', 4);
-  if (dot == std::string::npos) return {"", name};
-  return {name.substr(0, dot + 1), name.substr(dot + 1)};
-}
-
-Classified classify(const std::string& name) {
-  const auto [prefix, suffix] = split_layer(name);
-  if (prefix.empty()) {
-    if (name == "token_embd.weight") return {Role::reads_residual, ""};
-    if (name == "output.weight") return {Role::reads_residual, "output_norm.weight"};
-    if (name == "output_norm.weight") return {Role::norm, ""};
-    return {};
+// What the rotation does to a tensor, from its role in the architecture table.
+Classified classify(const ArchitectureSpec& spec, const std::string& name) {
+  int layer = -1;
+  const TensorSlot* slot = spec.slot_of(name, &layer);
+  if (slot == nullptr) return {};
+  auto norm = [&](TensorRole role) {
+    const TensorSlot* norm_slot = spec.slot(role);
+    return norm_slot == nullptr ? std::string() : tensor_name(norm_slot->gguf, layer);
+  };
+  using R = TensorRole;
+  switch (slot->role) {
+    case R::token_embedding: return {Role::reads_residual, ""};
+    case R::output: return {Role::reads_residual, norm(R::output_norm)};
+    case R::attention_query: case R::attention_key: case R::attention_value:
+      return {Role::reads_residual, norm(R::attention_norm)};
+    case R::ffn_gate: case R::ffn_up: return {Role::reads_residual, norm(R::ffn_norm)};
+    case R::attention_output: return {Role::writes_residual, ""};
+    case R::ffn_down: return {Role::writes_residual, "", true};
+    case R::attention_output_bias: case R::ffn_down_bias: return {Role::residual_bias, ""};
+    case R::output_norm: case R::attention_norm: case R::ffn_norm: return {Role::norm, ""};
+    default: break;
   }
-  for (const char* reader : {"attn_q.weight", "attn_k.weight", "attn_v.weight"})
-    if (suffix == reader) return {Role::reads_residual, prefix + "attn_norm.weight"};
-  for (const char* reader : {"ffn_gate.weight", "ffn_up.weight"})
-    if (suffix == reader) return {Role::reads_residual, prefix + "ffn_norm.weight"};
-  if (suffix == "attn_output.weight" || suffix == "ffn_down.weight") return {Role::writes_residual, ""};
-  if (suffix == "attn_output.bias" || suffix == "ffn_down.bias") return {Role::residual_bias, ""};
-  if (suffix == "attn_norm.weight" || suffix == "ffn_norm.weight") return {Role::norm, ""};
+  if (role_rule(slot->role).kind == RoleKind::norm_bias) return {Role::norm_bias, ""};
   return {};
 }
 
-std::int64_t hidden_width(const GgufFile& file) {
+const ArchitectureSpec& rotatable_architecture(const GgufFile& file) {
   const auto architecture = file.get_string("general.architecture");
-  if (!architecture || (*architecture != "llama" && *architecture != "qwen2"))
-    throw ModelError(file.path().string() + ": QuaRot rotation supports llama and qwen2 decoders, not '" +
+  const ArchitectureSpec* spec = architecture ? find_architecture(*architecture) : nullptr;
+  if (spec == nullptr || spec->kind != ModelKind::decoder || spec->norm != NormKind::rms) {
+    std::string supported;
+    for (const ArchitectureSpec* entry : architectures())
+      if (entry->kind == ModelKind::decoder && entry->norm == NormKind::rms)
+        for (std::string_view name : entry->gguf_names) supported += (supported.empty() ? "" : ", ") + std::string(name);
+    throw ModelError(file.path().string() + ": QuaRot rotation supports RMSNorm decoders (" + supported + "), not '" +
                      architecture.value_or("unknown") + "'");
-  const GgufTensorInfo* embedding = file.find_tensor("token_embd.weight");
+  }
+  return *spec;
+}
+
+std::int64_t hidden_width(const GgufFile& file, const ArchitectureSpec& spec) {
+  const std::string name(spec.slot(TensorRole::token_embedding)->gguf);
+  const GgufTensorInfo* embedding = file.find_tensor(name);
   if (embedding == nullptr || embedding->shape.size() != 2)
-    throw ModelError(file.path().string() + ": missing matrix 'token_embd.weight'");
+    throw ModelError(file.path().string() + ": missing matrix '" + name + "'");
   return embedding->shape[0];
 }
 
 }  // namespace
 
 QuarotRotation::QuarotRotation(const GgufFile& file, std::uint64_t seed)
-    : source_(file.path().string()), hidden_(hidden_width(file)), seed_(seed), residual_(hidden_, seed) {
-  tied_output_ = file.find_tensor("output.weight") == nullptr;
-  if (file.find_tensor("output_norm.weight") == nullptr) throw ModelError(source_ + ": missing tensor 'output_norm.weight'");
+    : source_(file.path().string()), spec_(&rotatable_architecture(file)), hidden_(hidden_width(file, *spec_)), seed_(seed),
+      residual_(hidden_, seed) {
+  const TensorSlot* output = spec_->slot(TensorRole::output);
+  tied_output_ = output != nullptr && file.find_tensor(std::string(output->gguf)) == nullptr;
+  output_norm_ = std::string(spec_->slot(TensorRole::output_norm)->gguf);
+  if (file.find_tensor(output_norm_) == nullptr) throw ModelError(source_ + ": missing tensor '" + output_norm_ + "'");
   for (const auto& tensor : file.tensors()) {
-    const auto [prefix, suffix] = split_layer(tensor.name);
+    const Classified kind = classify(*spec_, tensor.name);
     // A LayerNorm bias would need the centring QuaRot's RMSNorm argument does not cover.
-    if (suffix.ends_with("norm.bias"))
+    if (kind.role == Role::norm_bias)
       throw ModelError(source_ + ": tensor '" + tensor.name + "' (a norm bias) cannot be rotated");
-    const Classified kind = classify(tensor.name);
     if (kind.role == Role::norm) {
       if (tensor.element_count() != hidden_)
         throw ModelError(source_ + ": norm '" + tensor.name + "' does not have the hidden width " + std::to_string(hidden_));
@@ -71,7 +86,7 @@ QuarotRotation::QuarotRotation(const GgufFile& file, std::uint64_t seed)
     } else if (kind.role == Role::unchanged && tensor.shape.size() >= 2) {
       throw ModelError(source_ + ": do not know how to rotate matrix '" + tensor.name + "'");
     }
-    if (suffix == "ffn_down.weight") {
+    if (kind.ffn_down) {
       const std::int64_t block = largest_power_of_two_divisor(tensor.shape[0]);
       if (ffn_block_ != 0 && ffn_block_ != block)
         throw ModelError(source_ + ": layers have different FFN widths; cannot use one online transform");
@@ -99,7 +114,7 @@ void QuarotRotation::rotate_columns(std::vector<float>& values, std::int64_t col
 }
 
 std::vector<float> QuarotRotation::rotate(const GgufTensorInfo& tensor, std::vector<float> values) const {
-  const Classified kind = classify(tensor.name);
+  const Classified kind = classify(*spec_, tensor.name);
   const std::int64_t row = tensor.shape.empty() ? 1 : tensor.shape[0];
   const auto fail_shape = [&] {
     throw ModelError(source_ + ": tensor '" + tensor.name + "' does not fit the hidden width " + std::to_string(hidden_));
@@ -118,7 +133,7 @@ std::vector<float> QuarotRotation::rotate(const GgufTensorInfo& tensor, std::vec
     }
     case Role::writes_residual: {
       if (tensor.shape.size() != 2 || tensor.shape[1] != hidden_) fail_shape();
-      if (tensor.name.ends_with("ffn_down.weight"))
+      if (kind.ffn_down)
         walsh_hadamard_blocks(values.data(), static_cast<std::int64_t>(values.size()), ffn_block_);
       rotate_columns(values, row);
       return values;
@@ -130,6 +145,7 @@ std::vector<float> QuarotRotation::rotate(const GgufTensorInfo& tensor, std::vec
     case Role::norm:
       std::fill(values.begin(), values.end(), 1.0f);
       return values;
+    case Role::norm_bias:
     case Role::unchanged: return values;
   }
   return values;
@@ -137,7 +153,7 @@ std::vector<float> QuarotRotation::rotate(const GgufTensorInfo& tensor, std::vec
 
 std::vector<float> QuarotRotation::output_head(const std::vector<float>& embedding_values) const {
   std::vector<float> head = embedding_values;
-  rotate_rows(head, &norms_.at("output_norm.weight"));
+  rotate_rows(head, &norms_.at(output_norm_));
   return head;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// QuaRot for Llama/Qwen2 GGUF decoders: an orthogonal rotation R of the residual stream folded
+// QuaRot for RMSNorm GGUF decoders (Llama, Qwen2): an orthogonal rotation R of the residual stream folded
 // into the weights so that the rotated model computes exactly the same function.
 //
 // With column vectors and the rotated residual x' = R x:
@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "architectures/architecture.hpp"
 #include "gguf/gguf_reader.hpp"
 #include "rotation/hadamard.hpp"
 
@@ -29,7 +30,7 @@ namespace docent::engine {
 
 class QuarotRotation {
  public:
-  // Throws ModelError naming the file when it is not a llama/qwen2 decoder this can rotate.
+  // Throws ModelError naming the file when it is not an RMSNorm decoder this can rotate.
   QuarotRotation(const GgufFile& file, std::uint64_t seed);
 
   // The rotated values of `tensor` (row-major floats, ne[0] fastest).
@@ -47,6 +48,8 @@ class QuarotRotation {
   void rotate_columns(std::vector<float>& values, std::int64_t columns) const;
 
   std::string source_;
+  const ArchitectureSpec* spec_;
+  std::string output_norm_;
   std::int64_t hidden_ = 0, ffn_block_ = 0;
   std::uint64_t seed_;
   RandomHadamard residual_;

@@ -5,6 +5,7 @@
 #include <random>
 #include <vector>
 
+#include "architectures/architecture.hpp"
 #include "docent/utf8.hpp"
 #include "gguf/gguf_writer.hpp"
 #include "import/hf_tokenizer_import.hpp"
@@ -102,7 +103,7 @@ class RandomWriter {
   std::normal_distribution<float> normal_{0.0f, 1.0f};
 };
 
-void write_decoder_tokenizer(GgufWriter& writer, const RandomModelSpec& spec) {
+void write_decoder_tokenizer(GgufWriter& writer, const RandomModelSpec& spec, std::string_view family_pre) {
   if (spec.vocabulary < 258) throw ModelError("random model: a tokenizer needs at least 258 entries");
   std::vector<std::string> tokens = byte_level_pieces();
   for (int id = 256; id < spec.vocabulary - 2; ++id) {
@@ -115,7 +116,7 @@ void write_decoder_tokenizer(GgufWriter& writer, const RandomModelSpec& spec) {
   std::vector<std::int64_t> types(tokens.size(), 1);  // normal
   types[types.size() - 2] = types[types.size() - 1] = 3;  // control
   writer.set_string("tokenizer.ggml.model", "gpt2");
-  writer.set_string("tokenizer.ggml.pre", spec.architecture == "qwen2" ? "qwen2" : "default");
+  writer.set_string("tokenizer.ggml.pre", family_pre.empty() ? "default" : std::string(family_pre));
   writer.set_string_array("tokenizer.ggml.tokens", std::move(tokens));
   writer.set_int32_array("tokenizer.ggml.token_type", std::move(types));
   writer.set_string_array("tokenizer.ggml.merges", {});
@@ -152,70 +153,58 @@ void write_bert_tokenizer(GgufWriter& writer, const RandomModelSpec& spec) {
   writer.set_uint32("tokenizer.ggml.mask_token_id", 103);
 }
 
-void write_decoder(RandomWriter& out, const RandomModelSpec& spec) {
-  GgufWriter& writer = out.gguf();
-  const std::string& arch = spec.architecture;
-  const std::int64_t head_dim = spec.hidden / spec.heads;
-  writer.set_uint32(arch + ".attention.head_count_kv", static_cast<std::uint32_t>(spec.kv_heads));
-  writer.set_float32(arch + ".rope.freq_base", 10000.0f);
-  writer.set_float32(arch + ".attention.layer_norm_rms_epsilon", 1e-6f);
-
-  const std::int64_t hidden = spec.hidden, q_width = spec.heads * head_dim, kv_width = spec.kv_heads * head_dim;
-  out.matrix("token_embd.weight", hidden, spec.vocabulary);
-  out.vector("output_norm.weight", hidden, 1.0f, 0.0f);
-  if (!spec.tied_output) out.matrix("output.weight", hidden, spec.vocabulary);
-  for (int layer = 0; layer < spec.layers; ++layer) {
-    const std::string prefix = "blk." + std::to_string(layer) + ".";
-    out.vector(prefix + "attn_norm.weight", hidden, 1.0f, 0.0f);
-    out.matrix(prefix + "attn_q.weight", hidden, q_width);
-    out.matrix(prefix + "attn_k.weight", hidden, kv_width);
-    out.matrix(prefix + "attn_v.weight", hidden, kv_width);
-    if (arch == "qwen2") {
-      out.vector(prefix + "attn_q.bias", q_width, 0.0f, 0.1f);
-      out.vector(prefix + "attn_k.bias", kv_width, 0.0f, 0.1f);
-      out.vector(prefix + "attn_v.bias", kv_width, 0.0f, 0.1f);
+void write_metadata(GgufWriter& writer, const ArchitectureSpec& spec, const RandomModelSpec& random) {
+  const std::string prefix(spec.name());
+  for (HyperKey key : spec.metadata) {
+    const std::string name = metadata_key(prefix, key);
+    switch (key) {
+      case HyperKey::block_count: writer.set_uint32(name, static_cast<std::uint32_t>(random.layers)); break;
+      case HyperKey::embedding_length: writer.set_uint32(name, static_cast<std::uint32_t>(random.hidden)); break;
+      case HyperKey::feed_forward_length: writer.set_uint32(name, static_cast<std::uint32_t>(random.ffn)); break;
+      case HyperKey::head_count: writer.set_uint32(name, static_cast<std::uint32_t>(random.heads)); break;
+      case HyperKey::head_count_kv: writer.set_uint32(name, static_cast<std::uint32_t>(random.kv_heads)); break;
+      case HyperKey::context_length: writer.set_uint32(name, static_cast<std::uint32_t>(random.context_length)); break;
+      case HyperKey::rope_freq_base: writer.set_float32(name, 10000.0f); break;
+      case HyperKey::rms_epsilon: writer.set_float32(name, 1e-6f); break;
+      case HyperKey::layer_norm_epsilon: writer.set_float32(name, 1e-12f); break;
+      case HyperKey::causal: writer.set_bool(name, spec.kind == ModelKind::decoder); break;
+      case HyperKey::pooling_type: writer.set_uint32(name, 2); break;  // CLS, as bge models pool
+      // Implied by the others (head_dim = hidden / heads, full rotation).
+      case HyperKey::key_length: case HyperKey::value_length: case HyperKey::rope_dimension_count: break;
     }
-    out.matrix(prefix + "attn_output.weight", q_width, hidden);
-    out.vector(prefix + "ffn_norm.weight", hidden, 1.0f, 0.0f);
-    out.matrix(prefix + "ffn_gate.weight", hidden, spec.ffn);
-    out.matrix(prefix + "ffn_up.weight", hidden, spec.ffn);
-    out.matrix(prefix + "ffn_down.weight", spec.ffn, hidden);
   }
-  if (!spec.tokenizer_folder.empty())
-    conversion::import_hf_tokenizer(writer, spec.tokenizer_folder, arch, spec.vocabulary);
-  else if (spec.tokenizer_metadata)
-    write_decoder_tokenizer(writer, spec);
 }
 
-void write_bert(RandomWriter& out, const RandomModelSpec& spec) {
-  GgufWriter& writer = out.gguf();
-  writer.set_float32("bert.attention.layer_norm_epsilon", 1e-12f);
-  writer.set_bool("bert.attention.causal", false);
-  writer.set_uint32("bert.pooling_type", 2);  // CLS, as bge models pool
-
-  const std::int64_t hidden = spec.hidden;
-  out.matrix("token_embd.weight", hidden, spec.vocabulary);
-  // The small position and token-type tables stay F32 (converters keep them so as well).
-  out.matrix("position_embd.weight", hidden, spec.context_length, TensorType::f32);
-  out.matrix("token_types.weight", hidden, 2, TensorType::f32);
-  out.vector("token_embd_norm.weight", hidden, 1.0f, 0.0f);
-  out.vector("token_embd_norm.bias", hidden, 0.0f, 0.0f);
-  for (int layer = 0; layer < spec.layers; ++layer) {
-    const std::string prefix = "blk." + std::to_string(layer) + ".";
-    for (const char* part : {"attn_q", "attn_k", "attn_v", "attn_output"}) {
-      out.matrix(prefix + part + ".weight", hidden, hidden);
-      out.vector(prefix + part + ".bias", hidden, 0.0f, 0.1f);
+// Every tensor the family's usual form has, in table order, filled by its role's kind.
+void write_tensors(RandomWriter& out, const ArchitectureSpec& spec, const RandomModelSpec& random) {
+  const std::int64_t head_dim = random.hidden / random.heads;
+  const int kv_heads = spec.uses(HyperKey::head_count_kv) ? random.kv_heads : random.heads;
+  ShapeSizes sizes;
+  sizes.hidden = random.hidden;
+  sizes.query_width = random.heads * head_dim;
+  sizes.kv_width = kv_heads * head_dim;
+  sizes.ffn = random.ffn;
+  sizes.vocabulary = random.vocabulary;
+  sizes.positions = random.context_length;
+  sizes.token_types = 2;
+  auto write = [&](const TensorSlot& slot, int layer) {
+    if (slot.presence == Presence::accepted || (slot.presence == Presence::tied && random.tied_output)) return;
+    const std::string name = tensor_name(slot.gguf, layer);
+    const auto shape = gguf_shape(slot.role, sizes);
+    switch (role_rule(slot.role).kind) {
+      case RoleKind::matrix: out.matrix(name, shape[0], shape[1]); break;
+      // The small position and token-type tables stay F32 (converters keep them so as well).
+      case RoleKind::small_table: out.matrix(name, shape[0], shape[1], TensorType::f32); break;
+      case RoleKind::norm: out.vector(name, shape[0], 1.0f, 0.0f); break;
+      case RoleKind::norm_bias: out.vector(name, shape[0], 0.0f, 0.0f); break;
+      case RoleKind::bias: out.vector(name, shape[0], 0.0f, 0.1f); break;
     }
-    out.vector(prefix + "attn_output_norm.weight", hidden, 1.0f, 0.0f);
-    out.vector(prefix + "attn_output_norm.bias", hidden, 0.0f, 0.0f);
-    out.matrix(prefix + "ffn_up.weight", hidden, spec.ffn);
-    out.vector(prefix + "ffn_up.bias", spec.ffn, 0.0f, 0.1f);
-    out.matrix(prefix + "ffn_down.weight", spec.ffn, hidden);
-    out.vector(prefix + "ffn_down.bias", hidden, 0.0f, 0.1f);
-    out.vector(prefix + "layer_output_norm.weight", hidden, 1.0f, 0.0f);
-    out.vector(prefix + "layer_output_norm.bias", hidden, 0.0f, 0.0f);
-  }
-  if (spec.tokenizer_metadata) write_bert_tokenizer(writer, spec);
+  };
+  for (const TensorSlot& slot : spec.tensors)
+    if (!slot.per_layer()) write(slot, -1);
+  for (int layer = 0; layer < random.layers; ++layer)
+    for (const TensorSlot& slot : spec.tensors)
+      if (slot.per_layer()) write(slot, layer);
 }
 
 }  // namespace
@@ -243,23 +232,25 @@ std::string random_model_word(int id) {
 }
 
 void write_random_model(const std::filesystem::path& path, const RandomModelSpec& spec) {
-  const std::string& arch = spec.architecture;
-  if (arch != "qwen2" && arch != "llama" && arch != "bert")
-    throw ModelError("random model: unknown architecture '" + arch + "' (qwen2, llama, bert)");
+  const ArchitectureSpec* family = find_architecture(spec.architecture);
+  if (family == nullptr)
+    throw ModelError("random model: unknown architecture '" + spec.architecture + "' (" + supported_architectures() + ")");
   if (spec.heads <= 0 || spec.hidden % spec.heads != 0)
     throw ModelError("random model: hidden size must be a multiple of the head count");
   RandomWriter out(spec);
   GgufWriter& writer = out.gguf();
-  writer.set_string("general.architecture", arch);
-  writer.set_string("general.name", "random-" + arch);
+  writer.set_string("general.architecture", std::string(family->name()));
+  writer.set_string("general.name", "random-" + std::string(family->name()));
   if (spec.file_type >= 0) writer.set_uint32("general.file_type", static_cast<std::uint32_t>(spec.file_type));
-  writer.set_uint32(arch + ".block_count", static_cast<std::uint32_t>(spec.layers));
-  writer.set_uint32(arch + ".embedding_length", static_cast<std::uint32_t>(spec.hidden));
-  writer.set_uint32(arch + ".feed_forward_length", static_cast<std::uint32_t>(spec.ffn));
-  writer.set_uint32(arch + ".attention.head_count", static_cast<std::uint32_t>(spec.heads));
-  writer.set_uint32(arch + ".context_length", static_cast<std::uint32_t>(spec.context_length));
-  if (arch == "bert") write_bert(out, spec);
-  else write_decoder(out, spec);
+  write_metadata(writer, *family, spec);
+  write_tensors(out, *family, spec);
+  if (family->kind == ModelKind::encoder) {
+    if (spec.tokenizer_metadata) write_bert_tokenizer(writer, spec);
+  } else if (!spec.tokenizer_folder.empty()) {
+    conversion::import_hf_tokenizer(writer, spec.tokenizer_folder, family->tokenizer_pre, spec.vocabulary);
+  } else if (spec.tokenizer_metadata) {
+    write_decoder_tokenizer(writer, spec, family->tokenizer_pre);
+  }
   writer.write(path);
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Writes GGUF models with random weights in a chosen quantization: benchmarks measure speed at
 // real sizes with them (no pretrained model can be shipped), tests use small ones. Decoders
-// (qwen2, llama) and BERT encoders; one weight type for every matrix, or a per-tensor mix.
+// and encoders of every family in the architecture table; one weight type for every matrix, or a
+// per-tensor mix.
 
 #include <cstdint>
 #include <filesystem>
@@ -13,8 +14,9 @@
 namespace docent::engine {
 
 struct RandomModelSpec {
-  // "qwen2" (q/k/v biases, halves RoPE), "llama", or "bert" (post-LN encoder with biases,
-  // learned positions and two token types; `kv_heads`, `tied_output` do not apply).
+  // Any general.architecture name of the architecture table, written in the family's usual form
+  // (e.g. "qwen2": q/k/v biases; "bert": post-LN encoder with biases, learned positions and two
+  // token types, where `kv_heads` and `tied_output` do not apply).
   std::string architecture = "qwen2";
   int layers = 2;
   int hidden = 256;
