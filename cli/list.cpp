@@ -3,17 +3,11 @@
 #include <iostream>
 
 #include "command.hpp"
+#include "library_json.hpp"
 #include "output.hpp"
 
 namespace docent::cli {
 namespace {
-
-nlohmann::json document_json(const index::DocumentRecord& d) {
-  return {{"id", d.id},         {"path", d.path},           {"title", d.title},
-          {"status", d.status}, {"error", d.error},         {"pages", d.page_count},
-          {"pages_without_text", d.pages_without_text},     {"chunks", d.chunk_count},
-          {"bytes", d.size_bytes}, {"sha256", d.content_hash}, {"ingested_at", d.ingested_at}};
-}
 
 int run_list(const GlobalOptions& globals, bool failed_only) {
   auto library = open_library(globals, false);

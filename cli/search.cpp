@@ -5,6 +5,7 @@
 
 #include "command.hpp"
 #include "docent/retrieval.hpp"
+#include "library_json.hpp"
 #include "output.hpp"
 #include "terminal.hpp"
 
@@ -44,19 +45,7 @@ int run_search(const GlobalOptions& globals, const SearchFlags& flags) {
                 "out until `docent models add` is run again");
 
   if (globals.json) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (const auto& r : results) {
-      nlohmann::json row = {{"chunk_id", r.chunk_id},  {"path", r.path},        {"title", r.title},
-                            {"first_page", r.first_page}, {"last_page", r.last_page}, {"score", r.score},
-                            {"snippet", r.snippet}};
-      if (flags.full_text) row["text"] = r.text;
-      rows.push_back(row);
-    }
-    nlohmann::json embedder = nullptr;
-    if (searcher.binding())
-      embedder = {{"model_id", searcher.binding()->model_id}, {"name", searcher.binding()->embedder->name()},
-                  {"chunks_without_vectors", missing}};
-    print_json({{"query", query}, {"mode", mode_name}, {"embedder", embedder}, {"results", rows}});
+    print_json(search_json(query, searcher, results, flags.full_text));
   } else if (results.empty()) {
     std::cout << "No passages match \"" << query << "\" (" << mode_name << " search).\n";
   } else {

@@ -34,6 +34,8 @@ PACKAGES=(
   nlohmann-json3-dev
   libtomlplusplus-dev
   libedit-dev
+  # cli: `docent serve` (its HTTP transport plugin)
+  libcpp-httplib-dev
   # tests: GoogleTest, pdftotext as a peer, tmux drives `docent chat` on a real terminal, zsh
   # runs the generated completion
   googletest
@@ -41,6 +43,10 @@ PACKAGES=(
   poppler-utils
   tmux
   zsh
+  # tests: the official openai and MCP clients drive `docent serve` and `docent mcp`
+  # (scripts/npm-clients.sh installs them into build/npm-clients)
+  nodejs
+  npm
 )
 
 missing=()

@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The official openai and MCP clients the server tests drive (exit 2: no node/npm; they skip).
+bash scripts/npm-clients.sh || [ $? = 2 ]
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)" "$@"

@@ -23,7 +23,7 @@ const char* const kDocumentColumns =
 
 const char* const kChunkColumns =
     "c.id, c.ordinal, c.text, c.first_page, c.last_page, c.start_offset, c.end_offset, "
-    "c.token_count";
+    "c.token_count, c.document_id";
 
 DocumentRecord read_document(const Statement& row) {
   DocumentRecord record;
@@ -52,6 +52,7 @@ ChunkRecord read_chunk(const Statement& row) {
   record.start_offset = row.int64(5);
   record.end_offset = row.int64(6);
   record.token_count = row.int64(7);
+  record.document_id = row.int64(8);
   return record;
 }
 

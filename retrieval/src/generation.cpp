@@ -8,7 +8,7 @@ namespace docent::retrieval {
 
 LoadedGenerator load_generator(const GenerativeOptions& generation, int context_length) {
   LoadedGenerator loaded;
-  loaded.model = engine::Model::load(generation.model);
+  loaded.model = generation.loaded_model ? generation.loaded_model : engine::Model::load(generation.model);
   engine::GeneratorOptions generator_options;
   generator_options.context_length = context_length > 0 ? context_length : generation.context_length;
   loaded.generator = std::make_unique<engine::Generator>(loaded.model, generator_options);
@@ -46,6 +46,7 @@ GeneratedText run_chat(LoadedGenerator& loaded, const std::vector<engine::ChatMe
   options.thinking.starts_inside = loaded.defaults.opens_thinking;
   options.thinking.budget = think_budget;
   options.thinking.bridge = bridge;
+  options.keep_going = generation.keep_going;
   auto sink = [&](const std::function<void(std::string_view)>& callback) -> engine::Generator::TextSink {
     if (!stream || !callback) return {};
     return [&callback](std::string_view text) {

@@ -106,7 +106,8 @@ std::string bash_complete(const std::string& script, const std::string& line) {
 TEST(Commands, BashCompletionIsWrittenFromTheCommandTree) {
   auto script = run_cli("completion bash");
   ASSERT_EQ(script.exit_code, 0);
-  EXPECT_EQ(bash_complete(script.out, "docent se"), "search\n");
+  EXPECT_EQ(bash_complete(script.out, "docent se"), "search\nserve\n");
+  EXPECT_EQ(bash_complete(script.out, "docent sea"), "search\n");
   EXPECT_EQ(bash_complete(script.out, "docent models i"), "info\nimport\n");
   EXPECT_EQ(bash_complete(script.out, "docent search --mode "), "keyword\ndense\nhybrid\n");
   EXPECT_EQ(bash_complete(script.out, "docent --library /tmp search --mo"), "--mode\n");

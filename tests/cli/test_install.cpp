@@ -20,5 +20,10 @@ TEST(Install, PutsTheBinaryManPageAndCompletionsUnderThePrefix) {
     EXPECT_TRUE(fs::exists(prefix.path() / file)) << file << "\n" << log;
   auto version = docent::test::command_output(shell_quote((prefix.path() / "bin/docent").string()) + " --version");
   EXPECT_EQ(version, "docent 0.1.0\n");
+  // `docent serve` finds its HTTP transport in the installed library folder.
+  auto serve = docent::test::command_output("timeout -s INT 3 " + shell_quote((prefix.path() / "bin/docent").string()) +
+                                            " --library " + shell_quote((prefix.path() / "no-library").string()) +
+                                            " serve --port 0 2>&1");
+  EXPECT_NE(serve.find("listening on http://127.0.0.1:"), std::string::npos) << serve;
   EXPECT_EQ(docent::test::read_text(prefix.path() / "share/man/man1/docent.1").rfind(".TH DOCENT 1", 0), 0u);
 }

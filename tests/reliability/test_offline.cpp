@@ -1,5 +1,6 @@
 // Offline proof: ingest, search and ask work with no network at all (a fresh network namespace
-// has only a downed loopback), and the binary does not even import the socket API.
+// has only a downed loopback), and the binary does not even import the socket API: the only
+// socket code is the HTTP transport of `docent serve`, a plugin only that command loads.
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -70,4 +71,18 @@ TEST(Offline, BinaryImportsNoNetworkFunctions) {
     }
     EXPECT_FALSE(found) << "the docent binary imports " << symbol;
   }
+}
+
+TEST(Offline, OnlyTheServerPluginLinksAnHttpOrTlsLibrary) {
+  if (std::system("command -v readelf >/dev/null 2>&1") != 0) GTEST_SKIP() << "readelf (binutils) is not installed";
+  const auto binary = docent::test::docent_binary();
+  auto needed = command_output("readelf -d '" + binary.string() + "' 2>&1");
+  ASSERT_NE(needed.find("(NEEDED)"), std::string::npos) << needed;
+  for (const char* library : {"httplib", "libssl", "libcrypto", "libcurl"})
+    EXPECT_EQ(needed.find(library), std::string::npos) << "the docent binary links " << library << ":\n" << needed;
+  // The plugin beside it is where the sockets are: the check above would see them if linked.
+  const auto plugin = binary.parent_path() / "docent-http.so";
+  ASSERT_TRUE(std::filesystem::exists(plugin)) << plugin;
+  auto plugin_needed = command_output("readelf -d '" + plugin.string() + "' 2>&1");
+  EXPECT_NE(plugin_needed.find("libcpp-httplib"), std::string::npos) << plugin_needed;
 }

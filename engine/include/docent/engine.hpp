@@ -188,6 +188,9 @@ struct GenerationOptions {
   std::vector<std::string> stop;  // stop strings, matched in the answer; the match is not output
   bool stop_at_end_of_generation = true;
   ThinkingOptions thinking;
+  // Asked before each token, whether or not text came out (a model may write nothing for a
+  // while); false stops generation with stop_reason "cancelled". Unset: never cancelled.
+  std::function<bool()> keep_going;
 };
 
 struct GenerationResult {

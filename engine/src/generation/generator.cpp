@@ -192,6 +192,10 @@ GenerationResult Generator::generate_tokens(const std::vector<TokenId>& prompt, 
     result.stop_reason = "context-full";
   while (result.stop_reason != "context-full") {
     if (result.answer_tokens >= options.max_tokens) break;
+    if (options.keep_going && !options.keep_going()) {
+      result.stop_reason = "cancelled";
+      break;
+    }
     const TokenId token = sampler.sample(s.logits, s.context);
     result.tokens.push_back(token);
     const bool inside = thinking.enabled && splitter.in_thinking();

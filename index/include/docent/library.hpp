@@ -43,6 +43,7 @@ struct ChunkRecord {
   std::int64_t start_offset = 0;
   std::int64_t end_offset = 0;
   std::int64_t token_count = 0;
+  std::int64_t document_id = 0;  // set when read from the store; ignored when written
 };
 
 struct DocumentRecord {

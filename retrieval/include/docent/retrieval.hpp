@@ -14,6 +14,10 @@
 #include "docent/ingest.hpp"
 #include "docent/library.hpp"
 
+namespace docent::engine {
+class Model;
+}
+
 namespace docent::retrieval {
 
 // ---- embeddings (a library may be bound to one embedding model at a time) ----
@@ -360,6 +364,10 @@ struct GenerativeOptions {
   int context_length = 0;           // 0: the model's default
   std::function<void(std::string_view)> on_answer;    // streamed answer text
   std::function<void(std::string_view)> on_thinking;  // streamed <think> text
+  // A model already loaded from `model` (a server shares one across requests); null: load it.
+  std::shared_ptr<const engine::Model> loaded_model;
+  // Asked before every generated token: false stops generation (answer_stop "cancelled").
+  std::function<bool()> keep_going;
 };
 
 // Numbered sources in a prompt, the model's native chat template, the <think> span split off,

@@ -1,0 +1,43 @@
+#pragma once
+// The Model Context Protocol over the library: JSON-RPC messages in, replies out, independent of
+// the transport (`docent mcp` reads them from stdin; `docent serve` takes them at POST /mcp).
+// Tools: search, ask, list_documents, get_passage; resources: every document, page by page.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "docent/retrieval.hpp"
+#include "library_service.hpp"
+
+namespace docent::cli {
+
+// The revision of the protocol the official TypeScript SDK's current release speaks first
+// (LATEST_PROTOCOL_VERSION of @modelcontextprotocol/sdk 1.32), and the older ones still answered.
+inline constexpr const char* kMcpProtocolVersion = "2025-11-25";
+inline constexpr const char* kMcpOlderVersions[] = {"2025-06-18", "2025-03-26", "2024-11-05"};
+
+class McpServer {
+ public:
+  // `generation`: how `ask` writes answers (nullopt: extractive). Its `keep_going` and
+  // callbacks are the caller's to set per call through `prepare`.
+  McpServer(const LibraryService& library, std::optional<retrieval::GenerativeOptions> generation);
+  // One message, parsed or not: the reply for a request, nullopt for a notification or a
+  // response. Never throws for anything a client sends.
+  std::optional<nlohmann::json> handle(const nlohmann::json& message);
+  std::optional<nlohmann::json> handle_text(std::string_view line);
+  // A JSON-RPC error reply (also for text that is not JSON at all).
+  static nlohmann::json error_reply(const nlohmann::json& id, int code, const std::string& message);
+
+ private:
+  nlohmann::json initialize(const nlohmann::json& params);
+  nlohmann::json call_tool(const nlohmann::json& params);
+  nlohmann::json list_resources(const nlohmann::json& params) const;
+  nlohmann::json read_resource(const nlohmann::json& params) const;
+
+  const LibraryService& library_;
+  std::optional<retrieval::GenerativeOptions> generation_;
+};
+
+}  // namespace docent::cli

@@ -1,0 +1,24 @@
+// node openai_cancel.mjs BASE_URL MODEL: starts a long streamed generation, leaves after its
+// first chunks (the client aborts the request), then asks for a short completion, which must
+// be served at once: the server has stopped the abandoned generation.
+import { load } from './load.mjs';
+
+const { default: OpenAI } = await load('openai');
+const [baseURL, model] = process.argv.slice(2);
+const client = new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0, timeout: 30000 });
+const messages = [{ role: 'user', content: 'Once upon a time' }];
+const controller = new AbortController();
+const stream = await client.chat.completions.create(
+  { model, messages, temperature: 0, max_tokens: 1000000, stream: true }, { signal: controller.signal });
+let chunks = 0;
+try {
+  for await (const chunk of stream) {
+    if (++chunks === 5) controller.abort();
+  }
+} catch (error) {
+  // The abort ends the iteration with an error by design.
+}
+const started = Date.now();
+const after = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 4 });
+console.log(JSON.stringify({ chunks_before_leaving: chunks, next_seconds: (Date.now() - started) / 1000,
+                             next_finish: after.choices[0].finish_reason }));
