@@ -121,6 +121,7 @@ index::Library open_library(const GlobalOptions& globals, bool for_writing) {
       throw index::LibraryError("no library at " + dir.string() + " yet: run `docent ingest PATH` first");
     return index::Library::open(dir, index::Library::Mode::read_only);
   }
-  return index::Library::open(dir, index::Library::Mode::read_write);
+  return index::Library::open(dir, index::Library::Mode::read_write,
+                              [](const std::string& notice) { std::cerr << "docent: " << notice << "\n"; });
 }
 }  // namespace docent::cli

@@ -92,7 +92,8 @@ Library::Library(Library&&) noexcept = default;
 Library& Library::operator=(Library&&) noexcept = default;
 Library::~Library() = default;
 
-Library Library::open(const std::filesystem::path& dir, Mode mode) {
+Library Library::open(const std::filesystem::path& dir, Mode mode,
+                      const std::function<void(const std::string&)>& on_upgrade) {
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->database = dir / "library.sqlite3";
@@ -112,14 +113,14 @@ Library Library::open(const std::filesystem::path& dir, Mode mode) {
   Connection& connection = *impl->connection;
   configure_connection(connection, mode, false);
   if (mode == Mode::read_write) {
-    detail::migrate(connection);
+    detail::migrate(connection, on_upgrade);
   } else {
     int version = detail::read_schema_version(connection);
     detail::refuse_newer_schema(connection, version);
-    if (version < detail::latest_schema_version())
+    if (version < detail::oldest_readable_schema_version())
       throw LibraryError("library " + impl->database.string() + " has schema version " +
-                         std::to_string(version) + " but " +
-                         std::to_string(detail::latest_schema_version()) +
+                         std::to_string(version) + " but at least " +
+                         std::to_string(detail::oldest_readable_schema_version()) +
                          " is needed; open it once for writing to upgrade it");
   }
   return Library(std::move(impl));

@@ -1,12 +1,15 @@
 #include "query_text.hpp"
 
 #include <unicode/uchar.h>
+#include <unicode/uscript.h>
 #include <unicode/utf8.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <iterator>
 #include <unordered_set>
+
+#include "word_breaks.hpp"
 
 namespace docent::index::detail {
 namespace {
@@ -18,30 +21,52 @@ constexpr std::string_view kStopwords[] = {
     "have", "in",   "is",    "it",   "its",   "of",   "on",    "or",   "that", "the",  "their",
     "then", "there", "these", "this", "those", "to",  "was",   "were", "which", "with", "what"};
 
+UScriptCode script_of(UChar32 c) {
+  UErrorCode status = U_ZERO_ERROR;
+  const UScriptCode script = uscript_getScript(c, &status);
+  return U_SUCCESS(status) ? script : USCRIPT_UNKNOWN;
+}
+
+// A lone hiragana character is a Japanese particle or ending (は, に, が, を, た...): in an OR
+// query it matches nearly every Japanese chunk, as an English stopword does.
+bool is_lone_hiragana(std::string_view term) {
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(term.data());
+  const auto length = static_cast<std::int32_t>(term.size());
+  std::int32_t offset = 0;
+  UChar32 c = 0;
+  U8_NEXT(bytes, offset, length, c);
+  return c >= 0 && offset == length && script_of(c) == USCRIPT_HIRAGANA;
+}
+
 bool is_stopword(const std::string& term) {
-  return std::find(std::begin(kStopwords), std::end(kStopwords), term) != std::end(kStopwords);
+  return std::find(std::begin(kStopwords), std::end(kStopwords), term) != std::end(kStopwords) ||
+         is_lone_hiragana(term);
 }
 
-bool is_word_code_point(UChar32 c) {
-  if (u_isalnum(c)) return true;
-  const auto category = static_cast<UCharCategory>(u_charType(c));
-  return category == U_NON_SPACING_MARK || category == U_COMBINING_SPACING_MARK ||
-         category == U_ENCLOSING_MARK;
+// Korean writes particles and endings onto the word (서울은, 서울에서), and no dictionary cuts
+// them off: a Hangul term matches as a prefix, so the bare noun finds every form.
+bool is_hangul_term(std::string_view term) {
+  const auto* bytes = reinterpret_cast<const std::uint8_t*>(term.data());
+  const auto length = static_cast<std::int32_t>(term.size());
+  std::int32_t offset = 0;
+  while (offset < length) {
+    UChar32 c = 0;
+    U8_NEXT(bytes, offset, length, c);
+    if (c >= 0 && script_of(c) == USCRIPT_HANGUL) return true;
+  }
+  return false;
 }
 
-}  // namespace
-
-std::vector<std::string> query_terms(std::string_view text, const QueryTermOptions& options) {
-  std::vector<std::string> terms;
-  std::unordered_set<std::string> seen;
+// Appends the case-folded maximal runs of word code points of `text`.
+template <typename Add>
+void add_plain_words(std::string_view text, Add&& add) {
   std::string current;
   auto finish_word = [&] {
-    if (current.empty()) return;
-    if (seen.insert(current).second) terms.push_back(current);
+    if (!current.empty()) add(std::move(current));
     current.clear();
   };
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
-  const auto length = static_cast<std::int32_t>(std::min<std::size_t>(text.size(), 1u << 30));
+  const auto length = static_cast<std::int32_t>(text.size());
   std::int32_t offset = 0;
   while (offset < length) {
     UChar32 c = 0;
@@ -62,6 +87,27 @@ std::vector<std::string> query_terms(std::string_view text, const QueryTermOptio
     current.append(encoded, static_cast<std::size_t>(written));
   }
   finish_word();
+}
+
+}  // namespace
+
+std::vector<std::string> query_terms(std::string_view text, const QueryTermOptions& options) {
+  text = text.substr(0, std::min<std::size_t>(text.size(), 1u << 30));
+  std::vector<std::string> terms;
+  std::unordered_set<std::string> seen;
+  auto add = [&](std::string term) {
+    if (seen.insert(term).second) terms.push_back(std::move(term));
+  };
+  for (const Stretch& stretch : stretches(text)) {
+    const std::string_view part = stretch.range.of(text);
+    if (!stretch.spaceless) {
+      add_plain_words(part, add);
+      continue;
+    }
+    // One term per dictionary word. FTS5's tokenizer cuts a compound such as 東京タワー into
+    // its pieces again, and a quoted term of several pieces is a phrase, so it stays precise.
+    for (const ByteRange& word : dictionary_words(part)) add_plain_words(word.of(part), add);
+  }
 
   if (options.drop_stopwords) {
     std::vector<std::string> kept;
@@ -80,6 +126,7 @@ std::string fts_or_query(const std::vector<std::string>& terms) {
     query += '"';
     query += term;
     query += '"';
+    if (is_hangul_term(term)) query += '*';
   }
   return query;
 }

@@ -1,6 +1,8 @@
 #include "schema.hpp"
 
 #include <array>
+#include <cstdint>
+#include <functional>
 #include <string>
 
 namespace docent::index::detail {
@@ -132,12 +134,37 @@ CREATE TABLE settings (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2: the chunk index cuts Chinese, Japanese, Thai, Lao, Khmer and Burmese text into
+// words (fts_tokenizer.hpp); every other script is tokenized as in version 1. The index is an
+// external-content table, so it is rebuilt from the chunks: nothing stored is lost, and the
+// migration's transaction makes the rebuild all-or-nothing.
+constexpr const char* kVersion2 = R"sql(
+DROP TABLE chunk_search;
+CREATE VIRTUAL TABLE chunk_search USING fts5(
+  text, title,
+  content = 'chunk_search_source', content_rowid = 'chunk_id',
+  tokenize = 'docent_words porter unicode61 remove_diacritics 2'
+);
+INSERT INTO chunk_search(chunk_search) VALUES ('rebuild');
+)sql";
+
+struct Migration {
+  const char* sql;
+  // Said before the step runs on a library that already holds documents; empty: nothing to say.
+  const char* notice;
+};
+
 // Append new steps here; never edit a released one.
-constexpr std::array<const char*, 1> kMigrations = {kVersion1};
+constexpr std::array<Migration, 2> kMigrations = {{
+    {kVersion1, ""},
+    {kVersion2, "rebuilding the keyword index so words inside Chinese, Japanese and Thai sentences are found"},
+}};
 
 }  // namespace
 
 int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+
+int oldest_readable_schema_version() { return 1; }
 
 int read_schema_version(Connection& connection) {
   return static_cast<int>(connection.query_int64("PRAGMA user_version"));
@@ -151,7 +178,7 @@ void refuse_newer_schema(Connection& connection, int version) {
   }
 }
 
-void migrate(Connection& connection) {
+void migrate(Connection& connection, const std::function<void(const std::string&)>& notice) {
   // Cheap check first: an up-to-date library never takes the write lock on open.
   int version = read_schema_version(connection);
   refuse_newer_schema(connection, version);
@@ -161,7 +188,14 @@ void migrate(Connection& connection) {
     version = read_schema_version(connection);
     refuse_newer_schema(connection, version);
     if (version >= latest_schema_version()) break;
-    connection.execute(kMigrations[static_cast<std::size_t>(version)]);
+    const Migration& step = kMigrations[static_cast<std::size_t>(version)];
+    if (notice && *step.notice != '\0' && version > 0) {
+      const std::int64_t chunks = connection.query_int64("SELECT count(*) FROM chunks");
+      if (chunks > 0)
+        notice("library " + connection.display_name() + ": " + step.notice + " (" + std::to_string(chunks) +
+               " chunks, once)");
+    }
+    connection.execute(step.sql);
     ++version;
     // PRAGMA takes no bound parameters; the value is our own integer.
     connection.execute(("PRAGMA user_version = " + std::to_string(version)).c_str());

@@ -1,6 +1,9 @@
 #pragma once
 // Schema migrations, tracked in PRAGMA user_version.
 
+#include <functional>
+#include <string>
+
 #include "sqlite_connection.hpp"
 
 namespace docent::index::detail {
@@ -8,9 +11,14 @@ namespace docent::index::detail {
 // The version this build writes; a database at a higher version is refused.
 int latest_schema_version();
 
+// The oldest version a read-only opener can use as it is: later versions changed how text is
+// indexed, not what is stored.
+int oldest_readable_schema_version();
+
 // Brings the database up to latest_schema_version(), one transaction per step, so an
-// interrupted upgrade leaves the database at the last completed version.
-void migrate(Connection& connection);
+// interrupted upgrade leaves the database at the last completed version. `notice` (may be
+// empty) hears about steps that take a while on a large library, before they run.
+void migrate(Connection& connection, const std::function<void(const std::string&)>& notice = {});
 
 // Reads PRAGMA user_version.
 int read_schema_version(Connection& connection);

@@ -1,5 +1,7 @@
 #include "sqlite_connection.hpp"
 
+#include "fts_tokenizer.hpp"
+
 #include <limits>
 #include <utility>
 
@@ -107,6 +109,13 @@ Connection::Connection(const std::string& database, int open_flags, std::string 
     throw LibraryError("library " + database_ + ": cannot open database: " + message);
   }
   sqlite3_extended_result_codes(db_, 1);
+  code = register_word_tokenizer(db_);
+  if (code != SQLITE_OK) {
+    std::string message = sqlite3_errstr(code);
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw LibraryError("library " + database_ + ": cannot register the word tokenizer: " + message);
+  }
 }
 
 Connection::~Connection() {

@@ -59,6 +59,7 @@ class Statement {
 class Connection {
  public:
   // `database` is what sqlite3_open_v2 gets; `display_name` names the library in messages.
+  // The chunk index's word tokenizer is registered on every connection.
   Connection(const std::string& database, int open_flags, std::string display_name);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

@@ -191,3 +191,28 @@ TEST(Cli, LibraryIsPrivate) {
     EXPECT_EQ(entry.status().permissions() & (fs::perms::group_all | fs::perms::others_all), fs::perms::none)
         << entry.path();
 }
+
+TEST(Cli, ChineseJapaneseKoreanAndThaiWordsAreFoundInsideSentences) {
+  docent::test::TempDir home, docs;
+  std::ofstream(docs.path() / "tokyo.txt") << "東京タワーは1958年に完成した。高さは333メートルです。\n";
+  std::ofstream(docs.path() / "beijing.txt") << "我们在北京大学学习中文。图书馆很大。\n";
+  std::ofstream(docs.path() / "seoul.txt") << "서울은 한국의 수도입니다. 한강이 서울을 가로지릅니다.\n";
+  std::ofstream(docs.path() / "thai.txt") << "ภาษาไทยเป็นภาษาที่สวยงาม และมีวรรณยุกต์ห้าเสียง\n";
+  ASSERT_EQ(run_docent(home.path(), "ingest " + quote(docs.path().string())).exit_code, 0);
+  const std::array<std::array<std::string, 3>, 4> cases = {{
+      {"東京", "tokyo.txt", "<<東京>>タワーは1958年"},
+      {"北京", "beijing.txt", "我们在<<北京>>大学"},
+      {"서울", "seoul.txt", "<<서울은>> 한국의"},
+      {"สวยงาม", "thai.txt", "ภาษาที่<<สวยงาม>>"},
+  }};
+  for (const auto& [query, file, marked] : cases) {
+    auto run = run_docent(home.path(), "--json search " + quote(query));
+    ASSERT_EQ(run.exit_code, 0) << query << run.err;
+    auto results = nlohmann::json::parse(run.out)["results"];
+    ASSERT_EQ(results.size(), 1u) << query << run.out;
+    EXPECT_EQ(fs::path(results[0]["path"].get<std::string>()).filename(), file) << query;
+    EXPECT_NE(results[0]["snippet"].get<std::string>().find(marked), std::string::npos) << run.out;
+  }
+  auto text = run_docent(home.path(), "search 完成");
+  EXPECT_NE(text.out.find("年に[完成]した"), std::string::npos) << text.out;
+}

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "docent/library.hpp"
+#include "fts_tokenizer.hpp"
 
 namespace docent::test {
 
@@ -48,6 +49,9 @@ class RawDatabase {
   explicit RawDatabase(const std::filesystem::path& file, int flags = SQLITE_OPEN_READWRITE) {
     if (sqlite3_open_v2(file.c_str(), &db_, flags, nullptr) != SQLITE_OK)
       throw std::runtime_error("cannot open " + file.string());
+    // As every docent connection does: the chunk index and its triggers need the tokenizer.
+    if (index::detail::register_word_tokenizer(db_) != SQLITE_OK)
+      throw std::runtime_error("cannot register the word tokenizer on " + file.string());
   }
   ~RawDatabase() { sqlite3_close_v2(db_); }
   RawDatabase(const RawDatabase&) = delete;

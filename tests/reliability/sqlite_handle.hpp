@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string>
 
+#include "fts_tokenizer.hpp"
+
 #include <gtest/gtest.h>
 
 namespace docent::test {
@@ -15,6 +17,8 @@ class RawDatabase {
   explicit RawDatabase(const std::filesystem::path& library) {
     EXPECT_EQ(sqlite3_open((library / "library.sqlite3").c_str(), &db_), SQLITE_OK);
     sqlite3_busy_timeout(db_, 10000);
+    // As every docent connection does: the chunk index and its triggers need the tokenizer.
+    EXPECT_EQ(index::detail::register_word_tokenizer(db_), SQLITE_OK);
   }
   ~RawDatabase() { sqlite3_close(db_); }
   RawDatabase(const RawDatabase&) = delete;

@@ -168,8 +168,12 @@ class Library {
 
   // Creates the folder (0700) and database (0600) if missing, runs migrations.
   // Throws LibraryError naming the file and reason if it cannot be opened. read_only never
-  // creates or migrates anything and works while another process writes.
-  static Library open(const std::filesystem::path& dir, Mode mode = Mode::read_write);
+  // creates or migrates anything and works while another process writes; it also reads a
+  // library one upgrade behind when that upgrade only changes how text is indexed (search then
+  // works as it did before the upgrade). `on_upgrade` (may be empty) hears one line before an
+  // upgrade that rebuilds something large, such as the keyword index.
+  static Library open(const std::filesystem::path& dir, Mode mode = Mode::read_write,
+                      const std::function<void(const std::string&)>& on_upgrade = {});
   // Same but in memory: for evaluations that must not touch the user's library.
   static Library open_in_memory();
 
