@@ -28,9 +28,9 @@ struct ChatFlags {
 
 constexpr const char* kHelp =
     "Ask a question per line. Follow-ups (\"and in 2019?\", \"what about its limits?\") are read with the\n"
-    "conversation so far. Commands: /sources (last sources again), /reset (forget the conversation),\n"
-    "/quit (or end of input). On a terminal: arrow keys edit and recall earlier questions, Ctrl-C clears\n"
-    "the line, Ctrl-C on an empty line twice or Ctrl-D quits.\n";
+    "conversation so far. Commands: /sources (the last answer's sources and the passages it read),\n"
+    "/reset (forget the conversation), /quit (or end of input). On a terminal: arrow keys edit and\n"
+    "recall earlier questions, Ctrl-C clears the line, Ctrl-C on an empty line twice or Ctrl-D quits.\n";
 
 std::string trimmed(const std::string& line) {
   auto first = line.find_first_not_of(" \t\r");
@@ -91,9 +91,11 @@ int run_chat(const GlobalOptions& globals, ChatFlags& flags) {
     if (question == "/sources") {
       if (globals.json) {
         nlohmann::json out{{"command", "sources"}};
-        out["citations"] = last ? answer_json(*last)["citations"] : nlohmann::json::array();
+        auto shown = last ? answer_json(*last) : nlohmann::json::object();
+        out["citations"] = last ? shown["citations"] : nlohmann::json::array();
+        out["context"] = last ? shown["context"] : nlohmann::json{{"tokens", 0}, {"windows", nlohmann::json::array()}};
         std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-      } else if (!last || last->citations.empty()) {
+      } else if (!last || last->context.windows.empty()) {
         std::cout << "(no sources yet)\n";
       } else {
         print_sources(*last);

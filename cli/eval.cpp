@@ -80,6 +80,7 @@ struct SquadFlags {
   bool from_files = false;
   bool article_removed = true;
   std::string baseline = "paragraphs";
+  std::string misses;
 };
 
 int run_squad(const GlobalOptions& globals, const SquadFlags& flags) {
@@ -93,6 +94,7 @@ int run_squad(const GlobalOptions& globals, const SquadFlags& flags) {
   options.paragraph_baseline = flags.baseline == "paragraphs";
   options.chunking = chunking_for(flags.chunk_tokens);
   options.neighbours = flags.neighbours;
+  if (!flags.misses.empty()) options.misses = flags.misses;
   ProgressBar bar(stderr_is_terminal() && !globals.quiet && !globals.json);
   options.on_progress = [&](std::size_t done, std::size_t total, const char* phase) {
     bar.update(total ? double(done) / total : 0, std::to_string(done) + "/" + std::to_string(total) + " " + phase, 0, "", "");
@@ -178,6 +180,9 @@ const bool registered = register_command(80, [](CLI::App& app, GlobalOptions& gl
   squad->add_option("--articles", squad_flags->articles, "Only the first N articles (0 = all)")->capture_default_str();
   squad->add_flag("--files", squad_flags->from_files,
                   "Write each paragraph to a text file in a temporary folder and ingest them as `docent ingest` does");
+  squad->add_option("--misses", squad_flags->misses,
+                    "Write each answerable question whose gold answer the first answer sentence misses to FILE (JSON lines)")
+      ->type_name("FILE");
   squad->add_flag("!--no-article-removed", squad_flags->article_removed,
                   "Skip asking each question again with its own article removed (the abstention measure)");
   squad->footer(

@@ -22,7 +22,7 @@ echo; echo "== docent ingest samples/"
 docent ingest samples/
 echo; echo "== docent status"
 docent status
-failed=0 asked=0 expected_in_top3=0
+failed=0 asked=0 expected_in_top3=0 expected_in_answer=0
 while IFS=$'\t' read -r question file page answer; do
   asked=$((asked + 1))
   echo; echo "== docent search -k 3 \"$question\"   (expected: $file, page $page)"
@@ -34,10 +34,17 @@ while IFS=$'\t' read -r question file page answer; do
     failed=$((failed + 1))
   fi
   echo; echo "== docent ask \"$question\"   (expected: $answer)"
-  docent ask "$question" || { echo "quickstart: ask failed for \"$question\"" >&2; failed=$((failed + 1)); }
+  if said=$(docent ask "$question"); then
+    echo "$said"
+    # The answer itself, not the sources and passages listed under it.
+    sed '/^Sources:/,$d' <<<"$said" | grep -qF "$answer" && expected_in_answer=$((expected_in_answer + 1))
+  else
+    echo "quickstart: ask failed for \"$question\"" >&2
+    failed=$((failed + 1))
+  fi
 done < <(tail -n +2 samples/questions.tsv)
 
 echo
-echo "quickstart: $asked questions, expected file in the top 3 for $expected_in_top3, $failed command(s) failed"
+echo "quickstart: $asked questions, expected file in the top 3 for $expected_in_top3, expected answer in the answer for $expected_in_answer, $failed command(s) failed"
 echo "quickstart: docent is $BINARY; try: docent ingest ~/papers && docent ask \"your question\""
 [ "$failed" = 0 ]

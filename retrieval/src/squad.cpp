@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "docent/retrieval.hpp"
+#include "evidence.hpp"
 #include "text_terms.hpp"
 
 namespace docent::retrieval {
@@ -192,6 +193,11 @@ SquadReport evaluate_squad(const std::filesystem::path& file, const SquadOptions
   std::size_t answerable = 0, recalled = 0, baseline_recalled = 0, declined = 0, falsely_declined = 0;
   std::size_t answer_recalled[3] = {0, 0, 0}, cited_1 = 0, cited_3 = 0, removed_asked = 0, removed_declined = 0;
   double exact_sum = 0, f1_sum = 0;
+  std::optional<std::ofstream> misses;
+  if (options.misses) {
+    misses.emplace(*options.misses);
+    if (!*misses) throw std::runtime_error(options.misses->string() + ": cannot write");
+  }
   index::SearchOptions baseline_search;
   baseline_search.limit = 40;
   std::size_t done = 0, total = questions.size() * (options.article_removed ? 2 : 1);
@@ -223,7 +229,7 @@ SquadReport evaluate_squad(const std::filesystem::path& file, const SquadOptions
       baseline_recalled += contains_answer(baseline, question);
     }
     std::string said;
-    bool cites_gold = false;
+    bool cites_gold = false, first_recalled = false, first_cites_gold = false;
     for (std::size_t n = 0; n < 3; ++n) {
       if (answer.found && n < answer.sentences.size()) {
         const auto& sentence = answer.sentences[n];
@@ -233,9 +239,42 @@ SquadReport evaluate_squad(const std::filesystem::path& file, const SquadOptions
             if (citation.number == number && citation.path == question.gold_path) cites_gold = true;
       }
       answer_recalled[n] += contains_answer(said, question);
-      if (n == 0) cited_1 += cites_gold;
+      if (n == 0) {
+        cited_1 += cites_gold;
+        first_recalled = contains_answer(said, question);
+        first_cites_gold = cites_gold;
+      }
     }
     cited_3 += cites_gold;
+    if (misses && !first_recalled) {
+      nlohmann::json sentences = nlohmann::json::array();
+      for (const auto& sentence : answer.sentences) sentences.push_back(sentence.text);
+      // Where the first sentence holding the gold answer ranks among the context's sentences.
+      std::vector<ScoredSentence> ranked;
+      weigh_evidence(answer.context, question.text, "", &ranked);
+      nlohmann::json gold_sentence;
+      for (std::size_t r = 0; r < ranked.size(); ++r) {
+        const auto& window = answer.context.windows[ranked[r].window];
+        const auto& span = ranked[r].sentence;
+        std::string text = one_line(std::string_view(window.text).substr(span.start, span.end - span.start));
+        std::string lowered = lower_one_line(text);
+        if (!contains_answer(lowered, question)) continue;
+        gold_sentence = {{"rank", r + 1}, {"text", text}, {"score", ranked[r].score}, {"coverage", ranked[r].coverage},
+                         {"top_score", ranked.front().score}, {"window_rank", window.best_rank},
+                         {"gold_paragraph", window.path == question.gold_path}};
+        break;
+      }
+      *misses << nlohmann::json{{"question", question.text},
+                                {"answers", question.answers},
+                                {"found", answer.found},
+                                {"in_context", contains_answer(context, question)},
+                                {"in_answer", contains_answer(said, question)},
+                                {"first_cites_gold", first_cites_gold},
+                                {"gold_path", question.gold_path},
+                                {"sentences", sentences},
+                                {"gold_sentence", gold_sentence}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+               << "\n";
+    }
     std::string predicted = answer.found && !answer.sentences.empty() ? answer.sentences.front().text : "";
     double best_exact = 0, best_f1 = 0;
     for (const auto& gold : question.answers) {

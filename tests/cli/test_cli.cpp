@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <sys/wait.h>
 
@@ -103,22 +104,24 @@ TEST(Cli, SamplesAnswerEveryQuestionAtTheExpectedPage) {
   EXPECT_GE(found_in_top3 * 10, asked * 8);  // keyword search alone: at least 80%
 }
 
-// Extractive `ask` (no language model): every sample question is answered with a citation of
-// the file and page that holds the answer.
-TEST(Cli, ExtractiveAskCitesTheExpectedPageForEverySampleQuestion) {
+// Extractive `ask` (no language model): every sample question is answered with a quote holding
+// the expected answer, cited to the file and page that holds it; every passage read is listed
+// and marked when quoted.
+TEST(Cli, ExtractiveAskQuotesAndCitesTheAnswerToEverySampleQuestion) {
   docent::test::TempDir home;
   auto samples = docent::test::source_dir() / "samples";
   ASSERT_EQ(run_docent(home.path(), "ingest " + quote(samples.string())).exit_code, 0);
   std::ifstream questions(samples / "questions.tsv");
   std::string line;
   std::getline(questions, line);
-  int asked = 0, cited = 0, cited_first = 0;
+  int asked = 0, cited = 0, cited_first = 0, answered = 0;
   while (std::getline(questions, line)) {
     std::istringstream fields(line);
-    std::string question, file, page;
+    std::string question, file, page, expected;
     std::getline(fields, question, '\t');
     std::getline(fields, file, '\t');
     std::getline(fields, page, '\t');
+    std::getline(fields, expected, '\t');
     ++asked;
     auto run = run_docent(home.path(), "--json ask " + quote(question));
     ASSERT_EQ(run.exit_code, 0) << question << "\n" << run.err;
@@ -127,7 +130,8 @@ TEST(Cli, ExtractiveAskCitesTheExpectedPageForEverySampleQuestion) {
     bool found = false;
     for (std::size_t i = 0; i < answer["citations"].size(); ++i) {
       const auto& citation = answer["citations"][i];
-      if (citation["path"] == (samples / file).string() && citation["page"] == std::stoi(page)) {
+      int wanted = std::stoi(page);
+      if (citation["path"] == (samples / file).string() && citation["page"] <= wanted && wanted <= citation["last_page"]) {
         found = true;
         if (i == 0) ++cited_first;
       }
@@ -135,9 +139,28 @@ TEST(Cli, ExtractiveAskCitesTheExpectedPageForEverySampleQuestion) {
     }
     cited += found;
     EXPECT_TRUE(found) << question << " -> " << answer["citations"].dump();
+    bool holds = answer["answer"].get<std::string>().find(expected) != std::string::npos;
+    answered += holds;
+    EXPECT_TRUE(holds) << question << " expected " << expected << " -> " << answer["answer"];
+    // Every passage read is listed with its text; the quoted ones are marked with their numbers.
+    const auto& windows = answer["context"]["windows"];
+    ASSERT_FALSE(windows.empty());
+    std::set<int> quoted;
+    for (const auto& window : windows) {
+      EXPECT_FALSE(window["text"].get<std::string>().empty());
+      EXPECT_EQ(window["cited"].get<bool>(), !window["cited_as"].empty());
+      for (int number : window["cited_as"]) quoted.insert(number);
+    }
+    EXPECT_EQ(quoted.size(), answer["citations"].size()) << "each citation points to one listed passage";
   }
-  std::cout << "extractive ask: " << cited << "/" << asked << " cite the expected file+page (" << cited_first
-            << " as the first source)\n";
+  std::cout << "extractive ask: " << answered << "/" << asked << " hold the expected answer; " << cited << "/" << asked
+            << " cite the expected file+page (" << cited_first << " as the first source)\n";
+  // The text output lists the passages read, marking the quoted ones.
+  auto text = run_docent(home.path(), "ask " + quote("How many tram cars were destroyed in the 1947 Kessel Lane depot fire?"));
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("23 cars"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Passages read ("), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("quoted as [1]"), std::string::npos) << text.out;
   // Nothing relevant: says so, exit 4, no citations.
   auto none = run_docent(home.path(), "--json ask " + quote("What is the capital of Mongolia?"));
   EXPECT_EQ(none.exit_code, 4);

@@ -492,6 +492,10 @@ struct SquadOptions {
   // Also score the baseline: each paragraph one unit ranked by plain FTS5 BM25, whole
   // paragraphs taken in rank order while they fit the budget.
   bool paragraph_baseline = true;
+  // When set, each answerable question whose gold answer is not in the first answer sentence is
+  // written here as one JSON line (question, gold answers, the answer's sentences, whether the
+  // gold answer was in the context or the 3-sentence answer, where its sentence ranked).
+  std::optional<std::filesystem::path> misses;
   std::function<void(std::size_t done, std::size_t total, const char* phase)> on_progress;
 };
 
