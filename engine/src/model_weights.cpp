@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels/kernels.hpp"
+#include "quant/ternary.hpp"
 
 namespace docent::engine {
 
@@ -107,6 +108,15 @@ ModelWeights::ModelWeights(std::shared_ptr<const GgufFile> file, const Architect
         continue;
       }
       auto traits = type_traits(info->type);
+      const std::uint8_t* data = info->data;
+      auto type = static_cast<TensorType>(info->type);
+      if (type == TensorType::i2_s && info->shape.size() == 2) {
+        // One scale for the whole tensor: copied in front of every row so rows stand alone.
+        owned_.push_back(i2s_to_rows(info->data, info->shape[0], info->shape[1]));
+        data = owned_.back().data();
+        type = TensorType::i2_s_rows;
+        traits = type_traits(type);
+      }
       if (!traits || !traits->dequantizable)
         fail(gguf, "tensor '" + name + "' has type " + std::string(type_name(info->type)) + ", which is not supported");
       auto expected = gguf_shape(slot.role, sizes);
@@ -118,7 +128,7 @@ ModelWeights::ModelWeights(std::shared_ptr<const GgufFile> file, const Architect
       std::array<std::int64_t, 4> shape{1, 1, 1, 1};
       for (std::size_t d = 0; d < info->shape.size(); ++d) shape[d] = info->shape[d];
       views_[{static_cast<int>(slot.role), per_layer ? layer : -1}] =
-          make_view(info->data, static_cast<TensorType>(info->type), shape, static_cast<int>(info->shape.size()), name);
+          make_view(data, type, shape, static_cast<int>(info->shape.size()), name);
     }
   }
   if (const TensorView& positions = get(TensorRole::position_embedding); !positions.empty())
@@ -142,7 +152,8 @@ void ModelWeights::pack_matrices() {
     view.packed = packed_.back().get();
     // Weights are now held once, repacked; the mapped copy leaves resident memory. A tied
     // embedding table stays: its rows are still looked up.
-    if (!table) file_->release_pages(view.data, view.strides[1] * static_cast<std::size_t>(view.row_count()));
+    if (!table && view.type != TensorType::i2_s_rows)  // converted copies are not in the mapping
+      file_->release_pages(view.data, view.strides[1] * static_cast<std::size_t>(view.row_count()));
   }
 }
 

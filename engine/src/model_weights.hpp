@@ -55,6 +55,7 @@ class ModelWeights {
 
   std::map<std::pair<int, int>, TensorView> views_;  // (role, layer or -1)
   std::vector<std::unique_ptr<kernels::PackedMatrix>> packed_;
+  std::vector<std::vector<std::uint8_t>> owned_;  // tensors converted at load (I2_S -> I2_S_ROWS)
   TensorView absent_;
 };
 

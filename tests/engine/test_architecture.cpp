@@ -78,8 +78,9 @@ void expect_same_tensors(const std::filesystem::path& a, const std::filesystem::
     if (other == nullptr) continue;
     EXPECT_EQ(tensor.shape, other->shape) << tensor.name;
     EXPECT_EQ(tensor.type, other->type) << tensor.name;
-    if (tensor.type == other->type && tensor.bytes == other->bytes)
+    if (tensor.type == other->type && tensor.bytes == other->bytes) {
       EXPECT_EQ(0, std::memcmp(tensor.data, other->data, tensor.bytes)) << tensor.name;
+    }
   }
 }
 
@@ -107,7 +108,9 @@ TEST_P(ArchitectureTable, EverySlotHasOneRoleAndResolvesBackFromItsName) {
   for (const TensorSlot& slot : spec.tensors) {
     EXPECT_TRUE(roles.insert(slot.role).second) << slot.gguf;
     EXPECT_TRUE(gguf_names.insert(slot.gguf).second) << slot.gguf;
-    if (!spec.hf_model_type.empty()) EXPECT_TRUE(hf_names.insert(slot.hf).second) << slot.hf;
+    if (!spec.hf_model_type.empty()) {
+      EXPECT_TRUE(hf_names.insert(slot.hf).second) << slot.hf;
+    }
     EXPECT_EQ(role_rule(slot.role).role, slot.role);
     // A name from the pattern maps back to this slot and layer.
     const int layer = slot.per_layer() ? 7 : -1;
@@ -116,7 +119,9 @@ TEST_P(ArchitectureTable, EverySlotHasOneRoleAndResolvesBackFromItsName) {
     EXPECT_EQ(found_layer, layer) << slot.gguf;
     EXPECT_EQ(slot.per_layer(), slot.hf.find("{layer}") != std::string_view::npos) << slot.hf;
     // Rows are only permuted for RoPE q/k tensors of a family that rotates.
-    if (slot.rows != RowOrder::same) EXPECT_NE(spec.rope_style, RopeStyle::none) << slot.gguf;
+    if (slot.rows != RowOrder::same) {
+      EXPECT_NE(spec.rope_style, RopeStyle::none) << slot.gguf;
+    }
   }
   EXPECT_EQ(spec.slot_of("blk.x.attn_q.weight"), nullptr);
   EXPECT_EQ(spec.slot_of("not.a.tensor"), nullptr);

@@ -258,7 +258,8 @@ void GgufFile::Impl::parse(std::span<const std::uint8_t> bytes) {
     // Rows never outnumber blocks, so the per-row headers cannot overflow here.
     const auto rows = static_cast<std::uint64_t>(elements / info.shape[0]);
     info.bytes = blocks * static_cast<std::uint64_t>(traits->block_bytes) +
-                 rows * static_cast<std::uint64_t>(traits->row_header_bytes);
+                 rows * static_cast<std::uint64_t>(traits->row_header_bytes) +
+                 static_cast<std::uint64_t>(traits->tensor_trailer_bytes);
     info.offset = in.read<std::uint64_t>("tensor offset");
     if (info.offset % alignment != 0)
       in.fail("tensor '" + info.name + "' offset " + std::to_string(info.offset) + " is not a multiple of the alignment " +

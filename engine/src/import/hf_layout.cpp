@@ -1,6 +1,7 @@
 #include "import/hf_layout.hpp"
 
 #include "quant/dequantize.hpp"
+#include "quant/ternary.hpp"
 #include "quant/type_traits.hpp"
 
 namespace docent::engine::conversion {
@@ -42,6 +43,15 @@ std::vector<float> rope_rows_to_halves(const std::vector<float>& values, std::in
 }
 
 std::vector<float> gguf_tensor_floats(const GgufTensorInfo& tensor, const std::string& source) {
+  if (tensor.type == static_cast<std::uint32_t>(TensorType::i2_s)) {
+    const std::int64_t row = tensor.shape.empty() ? 1 : tensor.shape[0];
+    const auto rows = i2s_to_rows(tensor.data, row, tensor.element_count() / row);
+    const std::size_t stride = static_cast<std::size_t>(row / 4 + kI2sRowHeaderBytes);
+    std::vector<float> values(static_cast<std::size_t>(tensor.element_count()));
+    for (std::int64_t r = 0; r < tensor.element_count() / row; ++r)
+      dequantize_row_i2s_rows(rows.data() + static_cast<std::size_t>(r) * stride, values.data() + r * row, row);
+    return values;
+  }
   auto traits = type_traits(tensor.type);
   if (!traits || !traits->dequantizable)
     throw ModelError(source + ": tensor '" + tensor.name + "' has type " + std::string(type_name(tensor.type)) +

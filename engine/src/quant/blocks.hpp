@@ -87,4 +87,27 @@ struct BlockQ8_K {
 };
 static_assert(sizeof(BlockQ8_K) == 292);
 
+// Ternary blocks (quant/ternary.hpp): value = d * (t - 1), t in {0, 1, 2}.
+// TQ1_0: qs[m] for m < 32 holds digits k = 0..4 of values 32k + m; qs[32 + m] for m < 16 holds
+// values 160 + 16k + m; qh[j] holds digits k = 0..3 of values 240 + 4k + j (its fifth digit is 0).
+struct BlockTQ1_0 {
+  std::uint8_t qs[48];
+  std::uint8_t qh[4];
+  std::uint16_t d;
+};
+static_assert(sizeof(BlockTQ1_0) == 54);
+
+// TQ2_0: bits 2k..2k+1 of qs[32g + m] hold value 128g + 32k + m.
+struct BlockTQ2_0 {
+  std::uint8_t qs[kSuperBlock / 4];
+  std::uint16_t d;
+};
+static_assert(sizeof(BlockTQ2_0) == 66);
+
+// I2_S: bits 6-2k..7-2k of qs[m] hold value 32k + m of the block (scale per tensor, not here).
+struct BlockI2S {
+  std::uint8_t qs[32];
+};
+static_assert(sizeof(BlockI2S) == 32);
+
 }  // namespace docent::engine

@@ -6,6 +6,7 @@
 #include "quant/blocks.hpp"
 #include "quant/half.hpp"
 #include "quant/int4_channel.hpp"
+#include "quant/ternary.hpp"
 
 namespace docent::engine {
 
@@ -176,6 +177,9 @@ void dequantize_row(TensorType type, const void* row, float* out, std::int64_t c
     case TensorType::q5_k: return dequantize_q5_k(blocks_of<BlockQ5_K>(row), out, count / kSuperBlock);
     case TensorType::q6_k: return dequantize_q6_k(blocks_of<BlockQ6_K>(row), out, count / kSuperBlock);
     case TensorType::int4_channel: return dequantize_row_int4_channel(row, out, count);
+    case TensorType::tq1_0: return dequantize_row_tq1_0(blocks_of<BlockTQ1_0>(row), out, count);
+    case TensorType::tq2_0: return dequantize_row_tq2_0(blocks_of<BlockTQ2_0>(row), out, count);
+    case TensorType::i2_s_rows: return dequantize_row_i2s_rows(row, out, count);
     default: assert(false && "dequantize_row: unsupported type"); return;
   }
 }

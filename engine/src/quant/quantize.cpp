@@ -8,6 +8,7 @@
 
 #include "quant/dequantize.hpp"
 #include "quant/half.hpp"
+#include "quant/ternary.hpp"
 
 namespace docent::engine {
 
@@ -159,6 +160,9 @@ bool quantize_row(TensorType type, const float* in, void* out, std::int64_t coun
     case TensorType::q4_k: quantize_row_q4_k(in, static_cast<BlockQ4_K*>(out), count); return true;
     case TensorType::q6_k: quantize_row_q6_k(in, static_cast<BlockQ6_K*>(out), count); return true;
     case TensorType::int4_channel: quantize_row_int4_channel(in, out, count); return true;
+    case TensorType::tq1_0: quantize_row_tq1_0(in, static_cast<BlockTQ1_0*>(out), count); return true;
+    case TensorType::tq2_0: quantize_row_tq2_0(in, static_cast<BlockTQ2_0*>(out), count); return true;
+    case TensorType::i2_s_rows: quantize_row_i2s_rows(in, out, count); return true;
     default: return false;
   }
 }

@@ -1,5 +1,8 @@
 #include "quant/type_traits.hpp"
 
+#include "quant/blocks.hpp"
+#include "quant/ternary.hpp"
+
 namespace docent::engine {
 
 std::optional<TypeTraits> type_traits(std::uint32_t id) {
@@ -33,10 +36,13 @@ std::optional<TypeTraits> type_traits(std::uint32_t id) {
     case TensorType::i64: return TypeTraits{"I64", 1, 8, false};
     case TensorType::f64: return TypeTraits{"F64", 1, 8, false};
     case TensorType::iq1_m: return TypeTraits{"IQ1_M", 256, 56, false};
-    case TensorType::tq1_0: return TypeTraits{"TQ1_0", 256, 54, false};
-    case TensorType::tq2_0: return TypeTraits{"TQ2_0", 256, 66, false};
+    case TensorType::tq1_0: return TypeTraits{"TQ1_0", 256, sizeof(BlockTQ1_0), true};
+    case TensorType::tq2_0: return TypeTraits{"TQ2_0", 256, sizeof(BlockTQ2_0), true};
+    // Rows cannot be decoded alone (one scale after the tensor); loaders convert to I2_S_ROWS.
+    case TensorType::i2_s: return TypeTraits{"I2_S", kI2sBlock, sizeof(BlockI2S), false, 0, kI2sTrailerBytes};
     case TensorType::mxfp4: return TypeTraits{"MXFP4", 32, 17, false};
     case TensorType::int4_channel: return TypeTraits{"INT4_CHANNEL", 32, 16, true, 4};
+    case TensorType::i2_s_rows: return TypeTraits{"I2_S_ROWS", kI2sBlock, sizeof(BlockI2S), true, kI2sRowHeaderBytes};
   }
   return std::nullopt;
 }
