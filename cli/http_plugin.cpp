@@ -18,6 +18,7 @@ class HttplibTransport final : public HttpTransport {
     const int threads = std::max(1, options.threads);
     server_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
     if (options.max_body_bytes > 0) server_.set_payload_max_length(options.max_body_bytes);
+    server_.set_tcp_nodelay(true);  // small responses and stream events go out at once, not after a delayed ACK
     server_.set_keep_alive_timeout(options.keep_alive_seconds);
     server_.set_keep_alive_max_count(1000);
     server_.set_read_timeout(options.read_timeout_seconds, 0);

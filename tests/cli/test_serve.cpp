@@ -163,3 +163,27 @@ TEST(ServeOpenAI, RefusesToListenBeyondLoopbackWithoutAnApiKey) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("--api-key"), std::string::npos) << run.err;
 }
+
+TEST(ServeBoundary, MalformedRequestsOverTheWireGetErrorObjectsAndTheServerLivesOn) {
+  if (std::system("command -v node >/dev/null 2>&1") != 0) GTEST_SKIP() << "node is not installed (apt-get install nodejs)";
+  docent::test::TempDir home;
+  const fs::path library = samples_library(home);
+  ServeProcess server({"--library", library.string()}, {"--max-body", "1048576"});
+  ASSERT_TRUE(server.listening()) << server.log();
+  auto run = run_client("http_boundary.mjs", {server.base_url(), "1048576"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json& out = run.json;
+  EXPECT_GT(out["requests"].get<int>(), 400);
+  EXPECT_TRUE(out["server_errors"].empty()) << out["server_errors"];
+  EXPECT_TRUE(out["not_error_objects"].empty()) << out["not_error_objects"];
+  for (const auto& [status, count] : out["statuses"].items())
+    EXPECT_TRUE(status == "200" || status == "400" || status == "404" || status == "413") << status << " x" << count;
+  EXPECT_EQ(out["huge"], 413);
+  EXPECT_NE(out["huge_error"].get<std::string>().find("--max-body"), std::string::npos);
+  EXPECT_EQ(out["wrong_method"], 405);
+  EXPECT_EQ(out["wrong_path"], 404);
+  EXPECT_EQ(out["garbage"], "HTTP/1.1 400 Bad Request") << out["garbage"];
+  EXPECT_EQ(out["health_after"], 200);
+  auto finished = server.stop();
+  EXPECT_EQ(finished.exit_code, 0) << finished.err;
+}
