@@ -63,6 +63,7 @@ HyperParameters read_hyper_parameters(const GgufFile& file, const ArchitectureSp
   HyperParameters p;
   p.architecture = metadata_prefix(file, spec);
   p.family = spec.id;
+  p.ffn_activation = spec.activation(p.architecture);
   auto key = [&](HyperKey k) { return metadata_key(p.architecture, k); };
   p.layers = bounded_int(file, key(HyperKey::block_count), std::nullopt, 1, 1024);
   p.hidden = bounded_int(file, key(HyperKey::embedding_length), std::nullopt, 1, 1 << 16);

@@ -19,6 +19,7 @@ namespace docent::engine {
 struct HyperParameters {
   std::string architecture;  // general.architecture as the file spells it (the metadata prefix)
   Architecture family = Architecture::llama;
+  FfnActivation ffn_activation = FfnActivation::silu_gated;
   int layers = 0;
   int hidden = 0;
   int heads = 0;

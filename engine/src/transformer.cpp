@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "attention/cached_attention.hpp"
+#include "bitnet/bit_linear.hpp"
 #include "ops/row_ops.hpp"
 #include "quant/dequantize.hpp"
 #include "quant/half.hpp"
@@ -88,11 +89,22 @@ Transformer::Transformer(std::shared_ptr<const GgufFile> file, DecoderOptions op
                        std::to_string(parameters().ffn));
     ffn_down_hadamard_block_ = *block;
   }
+  auto optional_vector = [&](TensorRole role, int layer) {
+    return weights_.has(role, layer) ? decode_vector(weights_.get(role, layer)) : std::vector<float>();
+  };
   for (int layer = 0; layer < parameters().layers; ++layer) {
     attention_norms_.push_back(decode_vector(weights_.get(TensorRole::attention_norm, layer)));
     ffn_norms_.push_back(decode_vector(weights_.get(TensorRole::ffn_norm, layer)));
+    attention_sub_norms_.push_back(optional_vector(TensorRole::attention_sub_norm, layer));
+    ffn_sub_norms_.push_back(optional_vector(TensorRole::ffn_sub_norm, layer));
   }
   output_norm_ = decode_vector(weights_.get(TensorRole::output_norm));
+  auto ternary = [&](TensorRole role) {
+    const TensorSlot* slot = weights_.spec().slot(role);
+    return slot != nullptr && slot->ternary;
+  };
+  ternary_attention_ = ternary(TensorRole::attention_query);
+  ternary_ffn_ = ternary(TensorRole::ffn_down);
 }
 
 void Transformer::attention(int layer, int first_position, int count, const float* queries, const KvCache& cache,
@@ -146,15 +158,21 @@ void Transformer::forward(std::span<const std::int32_t> tokens, KvCache& cache, 
   for (int layer = 0; layer < p.layers; ++layer) {
     std::copy(x.begin(), x.end(), normed.begin());
     ops::rms_norm(normed.data(), count, hidden, attention_norms_[static_cast<std::size_t>(layer)].data(), epsilon);
-    auto bias = [&](TensorRole role) { return w.has(role, layer) ? &w.get(role, layer) : nullptr; };
+    auto optional = [&](TensorRole role) { return w.has(role, layer) ? &w.get(role, layer) : nullptr; };
     {
       // q, k and v read the same normed rows: one fused call (one parallel region).
       const TensorView* projections[] = {&w.get(TensorRole::attention_query, layer), &w.get(TensorRole::attention_key, layer),
                                          &w.get(TensorRole::attention_value, layer)};
-      const TensorView* biases[] = {bias(TensorRole::attention_query_bias), bias(TensorRole::attention_key_bias),
-                                    bias(TensorRole::attention_value_bias)};
       float* outputs[] = {q.data(), k.data(), v.data()};
-      linear_many(projections, biases, 3, normed.data(), count, outputs, options_.rounding);
+      if (ternary_attention_) {
+        const TensorView* scales[] = {optional(TensorRole::attention_query_scale), optional(TensorRole::attention_key_scale),
+                                      optional(TensorRole::attention_value_scale)};
+        bit_linear_many(projections, scales, 3, normed.data(), count, outputs);
+      } else {
+        const TensorView* biases[] = {optional(TensorRole::attention_query_bias), optional(TensorRole::attention_key_bias),
+                                      optional(TensorRole::attention_value_bias)};
+        linear_many(projections, biases, 3, normed.data(), count, outputs, options_.rounding);
+      }
     }
     for (int t = 0; t < count; ++t) {
       const float* cosine = cosines.data() + t * pairs;
@@ -164,21 +182,40 @@ void Transformer::forward(std::span<const std::int32_t> tokens, KvCache& cache, 
       cache.store(layer, first + t, &k[static_cast<std::size_t>(t * kv_width)], &v[static_cast<std::size_t>(t * kv_width)]);
     }
     attention(layer, first, count, q.data(), cache, attended.data());
-    linear(w.get(TensorRole::attention_output, layer), nullptr, attended.data(), count, projected.data(), options_.rounding);
+    if (const auto& sub_norm = attention_sub_norms_[static_cast<std::size_t>(layer)]; !sub_norm.empty())
+      ops::rms_norm(attended.data(), count, query_width, sub_norm.data(), epsilon);
+    if (ternary_attention_)
+      bit_linear(w.get(TensorRole::attention_output, layer), optional(TensorRole::attention_output_scale), attended.data(), count,
+                 projected.data());
+    else
+      linear(w.get(TensorRole::attention_output, layer), nullptr, attended.data(), count, projected.data(), options_.rounding);
     ops::add(x.data(), projected.data(), static_cast<std::int64_t>(x.size()));
 
     std::copy(x.begin(), x.end(), normed.begin());
     ops::rms_norm(normed.data(), count, hidden, ffn_norms_[static_cast<std::size_t>(layer)].data(), epsilon);
     {
       const TensorView* projections[] = {&w.get(TensorRole::ffn_gate, layer), &w.get(TensorRole::ffn_up, layer)};
-      const TensorView* no_biases[] = {nullptr, nullptr};
       float* outputs[] = {gate.data(), up.data()};
-      linear_many(projections, no_biases, 2, normed.data(), count, outputs, options_.rounding);
+      if (ternary_ffn_) {
+        const TensorView* scales[] = {optional(TensorRole::ffn_gate_scale), optional(TensorRole::ffn_up_scale)};
+        bit_linear_many(projections, scales, 2, normed.data(), count, outputs);
+      } else {
+        const TensorView* no_biases[] = {nullptr, nullptr};
+        linear_many(projections, no_biases, 2, normed.data(), count, outputs, options_.rounding);
+      }
     }
-    ops::silu_multiply(gate.data(), up.data(), static_cast<std::int64_t>(gate.size()));
+    if (p.ffn_activation == FfnActivation::squared_relu_gated)
+      squared_relu_multiply(gate.data(), up.data(), static_cast<std::int64_t>(gate.size()));
+    else
+      ops::silu_multiply(gate.data(), up.data(), static_cast<std::int64_t>(gate.size()));
+    if (const auto& sub_norm = ffn_sub_norms_[static_cast<std::size_t>(layer)]; !sub_norm.empty())
+      ops::rms_norm(gate.data(), count, p.ffn, sub_norm.data(), epsilon);
     if (ffn_down_hadamard_block_ > 0)
       for (int t = 0; t < count; ++t) walsh_hadamard_blocks(&gate[static_cast<std::size_t>(t * p.ffn)], p.ffn, ffn_down_hadamard_block_);
-    linear(w.get(TensorRole::ffn_down, layer), nullptr, gate.data(), count, projected.data(), options_.rounding);
+    if (ternary_ffn_)
+      bit_linear(w.get(TensorRole::ffn_down, layer), optional(TensorRole::ffn_down_scale), gate.data(), count, projected.data());
+    else
+      linear(w.get(TensorRole::ffn_down, layer), nullptr, gate.data(), count, projected.data(), options_.rounding);
     ops::add(x.data(), projected.data(), static_cast<std::int64_t>(x.size()));
   }
   cache.set_length(first + count);

@@ -1,7 +1,8 @@
 #pragma once
-// The shared decoder-only transformer (Llama, Qwen2): RMSNorm, rotary attention with grouped
-// KV heads and optional q/k/v biases, SwiGLU feed-forward, tied or untied output. Everything
-// architecture-specific comes from the ArchitectureSpec tables.
+// The shared decoder-only transformer (Llama, Qwen2, BitNet): RMSNorm, rotary attention with
+// grouped KV heads and optional q/k/v biases, gated feed-forward (SiLU or squared ReLU), tied or
+// untied output; BitNet's sub-norms and ternary BitLinear projections where the table has them.
+// Everything architecture-specific comes from the ArchitectureSpec tables.
 
 #include <memory>
 #include <span>
@@ -51,6 +52,9 @@ class Transformer {
   ModelWeights weights_;
   // Norm weights decoded to floats once, not on every call.
   std::vector<std::vector<float>> attention_norms_, ffn_norms_;
+  std::vector<std::vector<float>> attention_sub_norms_, ffn_sub_norms_;  // empty where the family has none
+  // BitLinear projections (bitnet/bit_linear.hpp) where the table marks the weights ternary.
+  bool ternary_attention_ = false, ternary_ffn_ = false;
   std::vector<float> output_norm_;
   DecoderOptions options_;
   RopeStyle rope_style_;

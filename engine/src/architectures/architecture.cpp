@@ -42,6 +42,15 @@ constexpr RoleRule kRoles[] = {
     {R::ffn_down_bias, K::bias, 1, {kH}},
     {R::layer_output_norm, K::norm, 1, {kH}},
     {R::layer_output_norm_bias, K::norm_bias, 1, {kH}},
+    {R::attention_sub_norm, K::norm, 1, {kQ}},
+    {R::ffn_sub_norm, K::norm, 1, {kF}},
+    {R::attention_query_scale, K::scale, 1, {Dim::one}},
+    {R::attention_key_scale, K::scale, 1, {Dim::one}},
+    {R::attention_value_scale, K::scale, 1, {Dim::one}},
+    {R::attention_output_scale, K::scale, 1, {Dim::one}},
+    {R::ffn_gate_scale, K::scale, 1, {Dim::one}},
+    {R::ffn_up_scale, K::scale, 1, {Dim::one}},
+    {R::ffn_down_scale, K::scale, 1, {Dim::one}},
 };
 
 constexpr HyperKeyName kHyperKeys[] = {
@@ -81,6 +90,31 @@ const HyperKeyName& hyper_key_name(HyperKey key) {
   return name;
 }
 
+std::string_view hf_activation(FfnActivation activation) {
+  switch (activation) {
+    case FfnActivation::silu_gated: return "silu";
+    case FfnActivation::squared_relu_gated: return "relu2";
+    case FfnActivation::gelu: return "gelu";
+  }
+  return "";
+}
+
+FfnActivation ArchitectureSpec::activation(std::string_view gguf_name) const {
+  for (const GgufName& entry : gguf_names)
+    if (entry.name == gguf_name) return entry.ffn;
+  return gguf_names.front().ffn;
+}
+
+std::string_view ArchitectureSpec::name_for_hf_activation(std::string_view hidden_act) const {
+  for (const GgufName& entry : gguf_names)
+    if (hf_activation(entry.ffn) == hidden_act) return entry.name;
+  return name();
+}
+
+bool ArchitectureSpec::has_ternary_weights() const {
+  return std::any_of(tensors.begin(), tensors.end(), [](const TensorSlot& slot) { return slot.ternary; });
+}
+
 bool ArchitectureSpec::uses(HyperKey key) const { return std::find(metadata.begin(), metadata.end(), key) != metadata.end(); }
 
 const TensorSlot* ArchitectureSpec::slot(TensorRole role) const {
@@ -110,7 +144,8 @@ const TensorSlot* ArchitectureSpec::slot_of(std::string_view gguf_name, int* lay
 
 std::span<const ArchitectureSpec* const> architectures() {
   // Indexed by Architecture.
-  static const ArchitectureSpec* const all[] = {&llama_architecture(), &qwen2_architecture(), &bert_architecture()};
+  static const ArchitectureSpec* const all[] = {&llama_architecture(), &qwen2_architecture(), &bert_architecture(),
+                                                &bitnet_architecture()};
   return all;
 }
 
@@ -122,7 +157,8 @@ const ArchitectureSpec& architecture_spec(Architecture id) {
 
 const ArchitectureSpec* find_architecture(std::string_view gguf_name) {
   for (const ArchitectureSpec* spec : architectures())
-    if (std::find(spec->gguf_names.begin(), spec->gguf_names.end(), gguf_name) != spec->gguf_names.end()) return spec;
+    for (const GgufName& entry : spec->gguf_names)
+      if (entry.name == gguf_name) return spec;
   return nullptr;
 }
 
@@ -135,7 +171,8 @@ const ArchitectureSpec* find_hf_architecture(std::string_view model_type) {
 std::string supported_architectures(std::optional<ModelKind> kind) {
   std::vector<std::string_view> names;
   for (const ArchitectureSpec* spec : architectures())
-    if (!kind || spec->kind == *kind) names.insert(names.end(), spec->gguf_names.begin(), spec->gguf_names.end());
+    if (!kind || spec->kind == *kind)
+      for (const GgufName& entry : spec->gguf_names) names.push_back(entry.name);
   return joined(names);
 }
 
@@ -166,6 +203,7 @@ std::int64_t ShapeSizes::of(Dim dim) const {
     case Dim::vocabulary: return vocabulary;
     case Dim::positions: return positions;
     case Dim::token_types: return token_types;
+    case Dim::one: return one;
   }
   return 0;
 }

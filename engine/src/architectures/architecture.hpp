@@ -16,7 +16,7 @@
 
 namespace docent::engine {
 
-enum class Architecture { llama, qwen2, bert };
+enum class Architecture { llama, qwen2, bert, bitnet };
 
 enum class TensorRole {
   // Whole-model tensors.
@@ -28,6 +28,11 @@ enum class TensorRole {
   attention_output_norm, attention_output_norm_bias,  // post-LN encoders
   ffn_norm, ffn_norm_bias, ffn_gate, ffn_up, ffn_up_bias, ffn_down, ffn_down_bias,
   layer_output_norm, layer_output_norm_bias,  // post-LN encoders
+  // BitNet b1.58: RMSNorms inside the block (on the attention output before its projection, on
+  // the gated FFN product before the down projection) and optional per-tensor output scales.
+  attention_sub_norm, ffn_sub_norm,
+  attention_query_scale, attention_key_scale, attention_value_scale, attention_output_scale,
+  ffn_gate_scale, ffn_up_scale, ffn_down_scale,
 };
 
 // A length a tensor dimension has, in terms of the hyper-parameters.
@@ -39,6 +44,7 @@ enum class Dim {
   vocabulary,
   positions,    // rows of a learned position table (GGUF: as stored; HF: max_position_embeddings)
   token_types,  // rows of a token-type table (GGUF: as stored; HF: type_vocab_size)
+  one,          // a single value (per-tensor scales)
 };
 
 // What a role holds, which decides how writers fill it and which precision importers keep.
@@ -48,6 +54,7 @@ enum class RoleKind {
   norm,        // a normalization scale (1 in a fresh model)
   norm_bias,   // a LayerNorm shift (0)
   bias,        // a linear's bias
+  scale,       // one factor multiplying a linear's output (1 in a fresh model)
 };
 
 struct RoleRule {
@@ -76,6 +83,8 @@ struct TensorSlot {
   std::string_view hf;    // e.g. "model.layers.{layer}.self_attn.q_proj.weight"
   Presence presence;
   RowOrder rows = RowOrder::same;
+  // The weights are ternary and the linear quantizes its input to int8 per token (BitLinear).
+  bool ternary = false;
   bool per_layer() const { return gguf.find("{layer}") != std::string_view::npos; }
 };
 
@@ -95,25 +104,42 @@ const HyperKeyName& hyper_key_name(HyperKey key);
 // q/k rows were permuted for it); `halves` rotates (x[i], x[i + d/2]) (Qwen2).
 enum class RopeStyle { none, interleaved, halves };
 enum class NormKind { rms, layer };
+// The feed-forward block: gated with SiLU (SwiGLU) or squared ReLU, or ungated GELU (BERT).
+enum class FfnActivation { silu_gated, squared_relu_gated, gelu };
+// config.json's hidden_act for each: "silu", "relu2", "gelu".
+std::string_view hf_activation(FfnActivation activation);
+
+// A general.architecture value. Writers of one family sometimes disagree on the block's
+// activation (llama.cpp's "bitnet" computes SiLU, the b1.58 2B4T names squared ReLU), so it goes
+// with the name.
+struct GgufName {
+  std::string_view name;
+  FfnActivation ffn;
+};
 enum class ModelKind { decoder, encoder };
 
 struct ArchitectureSpec {
   Architecture id;
   // general.architecture values this entry reads; the first is the one written. The metadata
   // prefix is the name the file uses.
-  std::vector<std::string_view> gguf_names;
+  std::vector<GgufName> gguf_names;
   ModelKind kind;
   NormKind norm;
   RopeStyle rope_style;
   std::vector<HyperKey> metadata;  // the keys the family uses
   std::vector<TensorSlot> tensors;
-  // Hugging Face form: config.json's model_type, architectures[0] and hidden_act, and the prefix
-  // task checkpoints (BertForMaskedLM, ...) put before the tensor names.
-  std::string_view hf_model_type, hf_class, hf_activation, hf_task_prefix;
+  // Hugging Face form: config.json's model_type and architectures[0], and the prefix task
+  // checkpoints (BertForMaskedLM, ...) put before the tensor names.
+  std::string_view hf_model_type, hf_class, hf_task_prefix;
   // tokenizer.ggml.pre for a byte-level BPE vocabulary whose pattern does not say ("" = default).
   std::string_view tokenizer_pre;
 
-  std::string_view name() const { return gguf_names.front(); }
+  std::string_view name() const { return gguf_names.front().name; }
+  // The activation of a file with general.architecture `gguf_name` (one of gguf_names).
+  FfnActivation activation(std::string_view gguf_name) const;
+  // The first name whose activation config.json's hidden_act names, else name().
+  std::string_view name_for_hf_activation(std::string_view hidden_act) const;
+  bool has_ternary_weights() const;
   bool uses(HyperKey key) const;
   // nullptr when the family has no such role.
   const TensorSlot* slot(TensorRole role) const;
@@ -124,6 +150,7 @@ struct ArchitectureSpec {
 const ArchitectureSpec& llama_architecture();
 const ArchitectureSpec& qwen2_architecture();
 const ArchitectureSpec& bert_architecture();
+const ArchitectureSpec& bitnet_architecture();
 
 std::span<const ArchitectureSpec* const> architectures();
 const ArchitectureSpec& architecture_spec(Architecture id);
@@ -144,6 +171,7 @@ std::string metadata_key(std::string_view prefix, HyperKey key);
 // only the tensor knows).
 struct ShapeSizes {
   std::int64_t hidden = 0, query_width = 0, kv_width = 0, ffn = 0, vocabulary = 0, positions = 0, token_types = 0;
+  std::int64_t one = 1;
   std::int64_t of(Dim dim) const;
 };
 // The GGUF shape (ne order) of `role`.

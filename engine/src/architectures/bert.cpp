@@ -10,7 +10,7 @@ const ArchitectureSpec& bert_architecture() {
   using H = HyperKey;
   static const ArchitectureSpec spec{
       .id = Architecture::bert,
-      .gguf_names = {"bert"},
+      .gguf_names = {{"bert", FfnActivation::gelu}},
       .kind = ModelKind::encoder,
       .norm = NormKind::layer,
       .rope_style = RopeStyle::none,
@@ -48,7 +48,6 @@ const ArchitectureSpec& bert_architecture() {
           },
       .hf_model_type = "bert",
       .hf_class = "BertModel",
-      .hf_activation = "gelu",
       .hf_task_prefix = "bert.",
       .tokenizer_pre = "",
   };

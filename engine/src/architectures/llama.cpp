@@ -10,7 +10,7 @@ const ArchitectureSpec& llama_architecture() {
   using H = HyperKey;
   static const ArchitectureSpec spec{
       .id = Architecture::llama,
-      .gguf_names = {"llama"},
+      .gguf_names = {{"llama", FfnActivation::silu_gated}},
       .kind = ModelKind::decoder,
       .norm = NormKind::rms,
       .rope_style = RopeStyle::interleaved,
@@ -41,7 +41,6 @@ const ArchitectureSpec& llama_architecture() {
           },
       .hf_model_type = "llama",
       .hf_class = "LlamaForCausalLM",
-      .hf_activation = "silu",
       .hf_task_prefix = "",
       .tokenizer_pre = "",
   };

@@ -11,7 +11,7 @@ const ArchitectureSpec& qwen2_architecture() {
   using H = HyperKey;
   static const ArchitectureSpec spec{
       .id = Architecture::qwen2,
-      .gguf_names = {"qwen2"},
+      .gguf_names = {{"qwen2", FfnActivation::silu_gated}},
       .kind = ModelKind::decoder,
       .norm = NormKind::rms,
       .rope_style = RopeStyle::halves,
@@ -38,7 +38,6 @@ const ArchitectureSpec& qwen2_architecture() {
           },
       .hf_model_type = "qwen2",
       .hf_class = "Qwen2ForCausalLM",
-      .hf_activation = "silu",
       .hf_task_prefix = "",
       .tokenizer_pre = "qwen2",
   };

@@ -116,7 +116,7 @@ void conversion::export_hf_metadata(const GgufFile& gguf_file, const std::filesy
   }
   if (const TensorSlot* output = spec.slot(TensorRole::output); output != nullptr && output->presence == Presence::tied)
     config["tie_word_embeddings"] = file->find_tensor(std::string(output->gguf)) == nullptr;
-  config["hidden_act"] = std::string(spec.hf_activation);
+  config["hidden_act"] = std::string(hf_activation(spec.activation(p)));
   if (spec.slot(TensorRole::position_embedding) != nullptr) config["position_embedding_type"] = "absolute";
   if (spec.uses(HyperKey::pooling_type)) {
     const auto pooling = file->get_int(key(HyperKey::pooling_type)).value_or(1);

@@ -117,6 +117,9 @@ Shape read_shape(const GgufFile& file) {
   Shape s;
   s.spec = &conversion::exportable_architecture(file);
   const ArchitectureSpec& spec = *s.spec;
+  if (!conversion::onnx_exportable(spec))
+    throw ModelError(file.path().string() + ": architecture '" + std::string(spec.name()) +
+                     "' cannot be exported to ONNX (its ternary BitLinear block has no ONNX form here)");
   const std::string p = metadata_prefix(file, spec);
   auto required = [&](HyperKey key) {
     const std::string name = metadata_key(p, key);
@@ -369,6 +372,14 @@ WeightFormat weight_format(const OnnxExportOptions& options) {
 }
 
 }  // namespace
+
+bool conversion::onnx_exportable(const ArchitectureSpec& spec) {
+  for (const TensorSlot& slot : spec.tensors)
+    if (slot.ternary || slot.role == TensorRole::attention_sub_norm || slot.role == TensorRole::ffn_sub_norm) return false;
+  for (const GgufName& name : spec.gguf_names)
+    if (name.ffn == FfnActivation::squared_relu_gated) return false;
+  return true;
+}
 
 void export_onnx_model(const std::filesystem::path& gguf, const std::filesystem::path& output_folder, bool external_data) {
   OnnxExportOptions options;

@@ -136,7 +136,7 @@ void GgufWriter::add_tensor(std::string name, std::uint32_t type, std::vector<st
   std::int64_t elements = 1;
   for (auto extent : shape) elements *= extent;
   if (shape.empty() || shape[0] % traits->block_elements != 0 ||
-      static_cast<std::int64_t>(data.size()) != tensor_bytes(*traits, shape[0], elements / shape[0]))
+      static_cast<std::int64_t>(data.size()) != tensor_bytes(*traits, shape[0], elements / shape[0]) + traits->tensor_trailer_bytes)
     throw ModelError("GGUF writer: tensor '" + name + "' data size does not match its type and shape");
   tensors_.push_back({std::move(name), type, std::move(shape), std::move(data)});
 }

@@ -19,6 +19,7 @@ using Json = nlohmann::json;
 
 struct HfConfig {
   const ArchitectureSpec* spec = nullptr;
+  std::string gguf_name;  // general.architecture to write (the entry's name for hidden_act)
   std::int64_t layers = 0, hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, ffn = 0, vocab = 0;
   std::int64_t context = 0, type_vocab = 0;
   double norm_epsilon = 0, rope_theta = 10000.0;
@@ -68,6 +69,7 @@ HfConfig read_config(const std::filesystem::path& folder) {
   if (c.spec == nullptr)
     throw ModelError(source + ": model_type '" + model_type + "' is not supported (" + supported_hf_model_types() + ")");
   const ArchitectureSpec& spec = *c.spec;
+  c.gguf_name = std::string(spec.name_for_hf_activation(config.value("hidden_act", "")));
   c.name = folder.filename().string();
   if (c.name.empty()) c.name = folder.parent_path().filename().string();
   c.layers = positive(config, hf_key(HyperKey::block_count), source);
@@ -139,7 +141,7 @@ void write_blocks(GgufWriter& writer, const conversion::NamedTensor& tensor, con
 
 void set_hyperparameters(GgufWriter& writer, const HfConfig& c, const std::filesystem::path& folder) {
   const ArchitectureSpec& spec = *c.spec;
-  const std::string prefix(spec.name());
+  const std::string& prefix = c.gguf_name;
   writer.set_string("general.architecture", prefix);
   writer.set_string("general.name", c.name);
   auto set = [&](HyperKey key, auto value) {

@@ -23,6 +23,10 @@ HfModelShape read_hf_shape(const std::filesystem::path& folder);
 // The entry of a GGUF file's architecture when it has a Hugging Face form; throws ModelError.
 const ArchitectureSpec& exportable_architecture(const GgufFile& file);
 
+// Whether the ONNX graph builder can express the family's block (it has no BitLinear
+// activation quantization, sub-norms or squared-ReLU gate).
+bool onnx_exportable(const ArchitectureSpec& spec);
+
 void export_hf_metadata(const GgufFile& file, const std::filesystem::path& output_folder, bool require_tokenizer = true);
 
 }  // namespace docent::engine::conversion

@@ -46,11 +46,15 @@ Classified classify(const ArchitectureSpec& spec, const std::string& name) {
 const ArchitectureSpec& rotatable_architecture(const GgufFile& file) {
   const auto architecture = file.get_string("general.architecture");
   const ArchitectureSpec* spec = architecture ? find_architecture(*architecture) : nullptr;
-  if (spec == nullptr || spec->kind != ModelKind::decoder || spec->norm != NormKind::rms) {
+  auto rotatable = [](const ArchitectureSpec& entry) {
+    // Rotated ternary weights are no longer ternary.
+    return entry.kind == ModelKind::decoder && entry.norm == NormKind::rms && !entry.has_ternary_weights();
+  };
+  if (spec == nullptr || !rotatable(*spec)) {
     std::string supported;
     for (const ArchitectureSpec* entry : architectures())
-      if (entry->kind == ModelKind::decoder && entry->norm == NormKind::rms)
-        for (std::string_view name : entry->gguf_names) supported += (supported.empty() ? "" : ", ") + std::string(name);
+      if (rotatable(*entry))
+        for (const GgufName& name : entry->gguf_names) supported += (supported.empty() ? "" : ", ") + std::string(name.name);
     throw ModelError(file.path().string() + ": QuaRot rotation supports RMSNorm decoders (" + supported + "), not '" +
                      architecture.value_or("unknown") + "'");
   }

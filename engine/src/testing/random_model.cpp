@@ -11,6 +11,7 @@
 #include "import/hf_tokenizer_import.hpp"
 #include "quant/half.hpp"
 #include "quant/quantize.hpp"
+#include "quant/ternary.hpp"
 
 namespace docent::engine {
 
@@ -70,11 +71,18 @@ class RandomWriter {
   }
 
   void matrix(const std::string& name, std::int64_t in, std::int64_t out) { matrix(name, in, out, spec_.weight_type); }
-  void matrix(const std::string& name, std::int64_t in, std::int64_t out, TensorType fallback) {
+  void matrix(const std::string& name, std::int64_t in, std::int64_t out, TensorType fallback, bool ternary = false) {
     const TensorType type = type_of(name, fallback);
     std::vector<float> values(static_cast<std::size_t>(in * out));
     const float scale = 1.0f / std::sqrt(static_cast<float>(in));
-    if (spec_.fast_random) {
+    if (ternary) {
+      // BitNet-trained weights: -s, 0 or s, one scale per tensor (codes from 16-bit slices).
+      for (std::size_t i = 0; i < values.size(); i += 4) {
+        std::uint64_t bits = random_();
+        for (std::size_t j = i; j < std::min(values.size(), i + 4); ++j, bits >>= 16)
+          values[j] = scale * static_cast<float>(static_cast<int>((bits & 0xFFFF) % 3) - 1);
+      }
+    } else if (spec_.fast_random) {
       // Four 16-bit uniforms from one draw; their sum has mean 2 * 65535 and variance 4 * 65536^2 / 12.
       const float to_unit = std::sqrt(3.0f) / 65536.0f;
       for (auto& value : values) {
@@ -84,6 +92,11 @@ class RandomWriter {
       }
     } else {
       for (auto& value : values) value = normal_(random_) * scale;
+    }
+    if (type == TensorType::i2_s) {  // one scale for the whole tensor
+      if (in % kI2sBlock != 0) throw ModelError("random model: rows of " + std::to_string(in) + " do not fit I2_S blocks");
+      writer_.add_tensor(name, static_cast<std::uint32_t>(type), {in, out}, quantize_i2s_tensor(values.data(), in * out));
+      return;
     }
     writer_.add_tensor(name, static_cast<std::uint32_t>(type), {in, out}, encode_rows(values, in, type));
   }
@@ -154,7 +167,7 @@ void write_bert_tokenizer(GgufWriter& writer, const RandomModelSpec& spec) {
 }
 
 void write_metadata(GgufWriter& writer, const ArchitectureSpec& spec, const RandomModelSpec& random) {
-  const std::string prefix(spec.name());
+  const std::string& prefix = random.architecture;
   for (HyperKey key : spec.metadata) {
     const std::string name = metadata_key(prefix, key);
     switch (key) {
@@ -192,12 +205,20 @@ void write_tensors(RandomWriter& out, const ArchitectureSpec& spec, const Random
     const std::string name = tensor_name(slot.gguf, layer);
     const auto shape = gguf_shape(slot.role, sizes);
     switch (role_rule(slot.role).kind) {
-      case RoleKind::matrix: out.matrix(name, shape[0], shape[1]); break;
+      case RoleKind::matrix: {
+        // Ternary formats hold only the ternary linears; the other matrices (embedding, output)
+        // stay F16 as converters keep them.
+        const bool ternary_type = is_ternary(random.weight_type) || random.weight_type == TensorType::i2_s;
+        const TensorType type = ternary_type && !slot.ternary ? TensorType::f16 : random.weight_type;
+        out.matrix(name, shape[0], shape[1], type, slot.ternary);
+        break;
+      }
       // The small position and token-type tables stay F32 (converters keep them so as well).
       case RoleKind::small_table: out.matrix(name, shape[0], shape[1], TensorType::f32); break;
       case RoleKind::norm: out.vector(name, shape[0], 1.0f, 0.0f); break;
       case RoleKind::norm_bias: out.vector(name, shape[0], 0.0f, 0.0f); break;
       case RoleKind::bias: out.vector(name, shape[0], 0.0f, 0.1f); break;
+      case RoleKind::scale: out.vector(name, shape[0], 1.0f, 0.0f); break;
     }
   };
   for (const TensorSlot& slot : spec.tensors)
@@ -239,8 +260,8 @@ void write_random_model(const std::filesystem::path& path, const RandomModelSpec
     throw ModelError("random model: hidden size must be a multiple of the head count");
   RandomWriter out(spec);
   GgufWriter& writer = out.gguf();
-  writer.set_string("general.architecture", std::string(family->name()));
-  writer.set_string("general.name", "random-" + std::string(family->name()));
+  writer.set_string("general.architecture", spec.architecture);  // the name asked for: its prefix and activation
+  writer.set_string("general.name", "random-" + spec.architecture);
   if (spec.file_type >= 0) writer.set_uint32("general.file_type", static_cast<std::uint32_t>(spec.file_type));
   write_metadata(writer, *family, spec);
   write_tensors(out, *family, spec);

@@ -26,7 +26,9 @@ struct RandomModelSpec {
   int vocabulary = 1024;
   int context_length = 4096;  // bert: rows of the position table
   bool tied_output = false;
-  // Type of the 2-D weights: F32, F16, Q8_0, Q4_0, Q4_K or Q6_K (row lengths must fit the block).
+  // Type of the 2-D weights: F32, F16, Q8_0, Q4_0, Q4_K or Q6_K (row lengths must fit the block),
+  // or a ternary format (TQ1_0, TQ2_0, I2_S) for the ternary linears of a BitNet (its other
+  // matrices are then F16). A family's ternary linears get ternary values whatever the type.
   TensorType weight_type = TensorType::q8_0;
   // Exceptions to weight_type by GGUF tensor name, e.g. {"output.weight", Q6_K}.
   std::map<std::string, TensorType> tensor_types;
