@@ -182,7 +182,8 @@ TEST(ServeBoundary, MalformedRequestsOverTheWireGetErrorObjectsAndTheServerLives
   EXPECT_NE(out["huge_error"].get<std::string>().find("--max-body"), std::string::npos);
   EXPECT_EQ(out["wrong_method"], 405);
   EXPECT_EQ(out["wrong_path"], 404);
-  EXPECT_EQ(out["garbage"], "HTTP/1.1 400 Bad Request") << out["garbage"];
+  // Bytes that are not HTTP get a 400 or a closed (or ignored, until its read timeout) connection.
+  EXPECT_TRUE(out["garbage"] == "HTTP/1.1 400 Bad Request" || out["garbage"] == "") << out["garbage"];
   EXPECT_EQ(out["health_after"], 200);
   auto finished = server.stop();
   EXPECT_EQ(finished.exit_code, 0) << finished.err;

@@ -59,7 +59,7 @@ const wrongMethod = await fetch(baseURL + '/chat/completions').then((r) => r.sta
 const wrongPath = await post('/nowhere', '{}');
 
 // Not HTTP at all, and a body promised but never sent: the server answers or closes, and lives on.
-function raw(bytes, wait = 500) {
+function raw(bytes, wait = 2000) {
   return new Promise((resolve) => {
     const socket = net.connect(Number(url.port), url.hostname, () => socket.end(bytes));
     let answer = '';
