@@ -19,7 +19,6 @@ namespace {
 
 // Weights of the sentence score, set on SQuAD v1.1 dev articles 9-48 (every 4th question, the
 // evaluation's first 8 articles left out): each moved alone changes answer recall by < 1 point.
-constexpr double kPrefixMatch = 0.8;       // "volt" for "voltage"
 constexpr double kTimeQuantityKind = 0.5;  // a date for "when", a number for "how many", of the question's weight
 constexpr double kNameKind = 0.2;          // a name for "who"/"where": weaker, most sentences have one
 constexpr double kCarry = 0.3;             // of the previous sentence's match
@@ -36,18 +35,6 @@ struct Candidate {
   double joint_coverage = 0;  // with the sentence before it
   double kind = 0;      // evidence of the kind of answer asked for
 };
-
-// How strongly sentence term `term` stands for question term `wanted`: 1 when equal, less when
-// one is the other's beginning ("volt" and "voltage", "open" and "opened"), which the short
-// stems of content_terms leave apart.
-double term_match(const std::string& wanted, const std::string& term) {
-  if (wanted == term) return 1;
-  constexpr std::size_t kPrefix = 4;
-  const auto& shorter = wanted.size() < term.size() ? wanted : term;
-  const auto& longer = wanted.size() < term.size() ? term : wanted;
-  if (shorter.size() < kPrefix || longer.compare(0, shorter.size(), shorter) != 0) return 0;
-  return kPrefixMatch;
-}
 
 }  // namespace
 

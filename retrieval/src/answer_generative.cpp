@@ -7,6 +7,7 @@
 
 #include "docent/engine.hpp"
 #include "docent/retrieval.hpp"
+#include "attribution.hpp"
 #include "generation.hpp"
 #include "text_terms.hpp"
 
@@ -67,24 +68,6 @@ std::string follow_up_prompt(Transcript& transcript, const AssembledContext& fou
   if (!added.empty()) prompt += "More sources:\n" + added;
   if (!again.empty()) prompt += "Sources " + again + " above also bear on this question.\n\n";
   return prompt + "Question: " + question;
-}
-
-// The sentence of `window` sharing most content words with `claim`, and its page.
-std::pair<std::string, int> best_support(const ContextWindow& window, const std::string& claim) {
-  auto wanted = content_terms(claim);
-  std::set<std::string> claim_terms(wanted.begin(), wanted.end());
-  std::size_t best_overlap = 0;
-  std::pair<std::string, int> best{"", window.first_page};
-  for (const auto& span : ingest::sentence_spans(window.text)) {
-    auto sentence = std::string_view(window.text).substr(span.start, span.end - span.start);
-    std::size_t overlap = 0;
-    for (const auto& term : content_terms(sentence)) overlap += claim_terms.count(term);
-    if (overlap > best_overlap || best.first.empty()) {
-      best_overlap = overlap;
-      best = {one_line(sentence), window.page_at(span.start)};
-    }
-  }
-  return best;
 }
 
 // Removes citation numbers that have no source; returns the numbers removed.
@@ -220,30 +203,8 @@ Answer answer_with_generator(const index::Library& library, const std::string& q
   if (transcript != nullptr) transcript->messages = messages;
 
   answer.removed_citations = drop_unknown_citations(answer.text, answer.context.windows.size());
-  // Each cited source: the sentence that best supports the text just before its marker.
-  static const std::regex marker(R"(\[(\d+)\])");
-  std::set<int> cited;
-  for (auto it = std::sregex_iterator(answer.text.begin(), answer.text.end(), marker); it != std::sregex_iterator(); ++it) {
-    int number = std::stoi((*it)[1].str());
-    if (!cited.insert(number).second) continue;
-    // The claim: up to ~300 bytes of answer text before the marker (the sentence it closes).
-    auto end = static_cast<std::size_t>(it->position());
-    std::size_t begin = end > 300 ? end - 300 : 0;
-    std::string claim = answer.text.substr(begin, end - begin);
-    const auto& window = answer.context.windows[static_cast<std::size_t>(number - 1)];
-    auto [quote, page] = best_support(window, claim + " " + search_query);
-    Citation citation;
-    citation.number = number;
-    citation.source = number;
-    citation.path = window.path;
-    citation.title = window.title;
-    citation.page = page;
-    citation.last_page = page;
-    citation.chunk_id = window.hit_chunk_ids.empty() ? 0 : window.hit_chunk_ids.front();
-    citation.quote = quote;
-    answer.citations.push_back(std::move(citation));
-  }
-  std::sort(answer.citations.begin(), answer.citations.end(), [](const auto& a, const auto& b) { return a.number < b.number; });
+  // Each sentence: the markers that hold up against their sources, else a source it restates.
+  attribute_answer(answer);
   if (transcript != nullptr) transcript->last_answer = answer.text;
   answer.answer_seconds = std::chrono::duration<double>(Clock::now() - retrieved).count();
   return answer;

@@ -42,40 +42,9 @@ const Words kNumberWords = {"one", "two", "three", "four", "five", "six", "seven
                             "once", "single", "double", "triple", "several"};
 const Words kPlacePrepositions = {"in", "at", "from", "near", "to", "into", "across", "outside", "inside", "of", "on"};
 
-struct Token {
-  std::string text;   // as written
-  std::string lower;
-  bool number = false;  // starts with a digit
-};
+using Token = TextWord;
 
-// Words and numbers; a number keeps its decimal point and thousands separators ("3.2", "20,000").
-std::vector<Token> tokens_of(std::string_view text) {
-  std::vector<Token> out;
-  std::size_t i = 0;
-  auto word_byte = [](unsigned char c) { return std::isalnum(c) || c >= 0x80 || c == '\''; };
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (!word_byte(c) || c == '\'') {
-      ++i;
-      continue;
-    }
-    Token token;
-    token.number = std::isdigit(c) != 0;
-    while (i < text.size()) {
-      auto b = static_cast<unsigned char>(text[i]);
-      bool inner_mark = token.number && (b == '.' || b == ',') && i + 1 < text.size() &&
-                        std::isdigit(static_cast<unsigned char>(text[i + 1]));
-      if (!word_byte(b) && !inner_mark) break;
-      token.text += static_cast<char>(b);
-      ++i;
-    }
-    while (!token.text.empty() && token.text.back() == '\'') token.text.pop_back();
-    for (char ch : token.text) token.lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (token.lower.size() > 2 && token.lower.substr(token.lower.size() - 2) == "'s") token.lower.resize(token.lower.size() - 2);
-    out.push_back(std::move(token));
-  }
-  return out;
-}
+std::vector<Token> tokens_of(std::string_view text) { return text_words(text); }
 
 bool in_question(const Token& token, const std::set<std::string>& question_terms) {
   for (const auto& term : content_terms(token.lower))
@@ -83,7 +52,7 @@ bool in_question(const Token& token, const std::set<std::string>& question_terms
   return false;
 }
 
-bool capitalised(const Token& token) { return !token.text.empty() && std::isupper(static_cast<unsigned char>(token.text[0])); }
+bool capitalised(const Token& token) { return token.capitalised; }
 
 bool year_like(const Token& token) {
   std::string digits = token.lower;

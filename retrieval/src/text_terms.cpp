@@ -37,6 +37,50 @@ std::vector<std::string> content_terms(std::string_view text) {
   return terms;
 }
 
+std::vector<TextWord> text_words(std::string_view text) {
+  std::vector<TextWord> out;
+  std::size_t i = 0;
+  auto inner = [](unsigned char c) { return word_byte(c) || c == '\''; };
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (!word_byte(c)) {
+      ++i;
+      continue;
+    }
+    TextWord word;
+    word.number = std::isdigit(c) != 0;
+    word.capitalised = std::isupper(c) != 0;
+    while (i < text.size()) {
+      auto b = static_cast<unsigned char>(text[i]);
+      bool mark = word.number && (b == '.' || b == ',') && i + 1 < text.size() &&
+                  std::isdigit(static_cast<unsigned char>(text[i + 1]));
+      if (!inner(b) && !mark) break;
+      word.text += static_cast<char>(b);
+      ++i;
+    }
+    while (!word.text.empty() && word.text.back() == '\'') word.text.pop_back();
+    for (char ch : word.text) word.lower += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (word.lower.size() > 2 && word.lower.ends_with("'s")) word.lower.resize(word.lower.size() - 2);
+    if (word.number) {
+      word.term = word.lower;
+    } else {
+      auto terms = content_terms(word.lower);
+      if (!terms.empty()) word.term = terms.front();
+    }
+    out.push_back(std::move(word));
+  }
+  return out;
+}
+
+double term_match(const std::string& wanted, const std::string& term) {
+  if (wanted == term) return 1;
+  constexpr std::size_t kPrefix = 4;
+  const auto& shorter = wanted.size() < term.size() ? wanted : term;
+  const auto& longer = wanted.size() < term.size() ? term : wanted;
+  if (shorter.size() < kPrefix || longer.compare(0, shorter.size(), shorter) != 0) return 0;
+  return kPrefixMatch;
+}
+
 std::string without_question_words(std::string_view query) {
   static const std::unordered_set<std::string> question_words = {
       "how", "many", "much", "when", "where", "who", "whom", "whose", "why", "what", "which",

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <sys/wait.h>
 
@@ -133,11 +134,21 @@ TEST_F(Chat, AskWithTheTinyFixtureGeneratorRunsEndToEnd) {
   EXPECT_TRUE(answer["found"].get<bool>());
   ASSERT_FALSE(answer["context"]["windows"].empty());
   EXPECT_EQ(answer["context"]["windows"][0]["path"], tarrow.string());
-  // Random weights: the text is gibberish, but every citation left refers to a real source.
+  // Random weights: the text is gibberish, but every citation left refers to a real source,
+  // every sentence's citations are listed, and the passages in the prompt are all listed.
+  std::set<int> listed;
   for (const auto& citation : answer["citations"]) {
     EXPECT_GE(citation["number"].get<int>(), 1);
     EXPECT_LE(citation["number"].get<std::size_t>(), answer["context"]["windows"].size());
+    EXPECT_EQ(citation["source"], citation["number"]);
+    listed.insert(citation["number"].get<int>());
   }
+  for (const auto& sentence : answer["sentences"]) {
+    for (int number : sentence["citations"]) EXPECT_TRUE(listed.count(number)) << sentence.dump();
+    // A sentence is either backed by a citation, flagged unsupported, or makes no claim.
+    if (sentence["unsupported"].get<bool>()) EXPECT_TRUE(sentence["citations"].empty()) << sentence.dump();
+  }
+  for (const auto& window : answer["context"]["windows"]) EXPECT_FALSE(window["text"].get<std::string>().empty());
 }
 
 TEST_F(Chat, ChatWithTheTinyFixtureGeneratorRunsEndToEnd) {
