@@ -1,5 +1,6 @@
 // `docent mcp`: the library as a Model Context Protocol server over stdio (one JSON-RPC message
 // per line on stdin and stdout; notes on stderr), for assistants that start it themselves.
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 
@@ -48,20 +49,29 @@ int run_mcp(const GlobalOptions& globals, GenerationFlags& flags, bool extractiv
   }
   std::cerr << "docent mcp: serving " << library.dir().string() << " on stdin/stdout ("
             << (generation ? "answers written by " + flags.model : std::string("extractive answers")) << ")" << std::endl;
-  McpServer server(library, std::move(generation));
+  McpServer server(library, [&library, &generation](const AskParams& params, const std::function<bool()>& keep_going) {
+    if (!generation) return library.ask(params, std::nullopt);
+    auto options = *generation;
+    options.keep_going = keep_going;
+    return library.ask(params, options);
+  });
+  // Nothing here needs undoing (the library is only read): SIGTERM or Ctrl-C end the process at
+  // once, even while it waits for input.
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  const std::function<bool()> keep_going = [] { return true; };
   std::string line;
   bool too_long = false;
   while (read_message(stdin, line, too_long)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos && !too_long) continue;
     auto reply = too_long ? std::optional(McpServer::error_reply(nullptr, -32600, "Invalid request: message too long"))
-                          : server.handle_text(line);
+                          : server.handle_text(line, keep_going);
     if (!reply) continue;
     std::string text = reply->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     text += '\n';
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
-    if (interrupted().load()) break;
   }
   return kOk;
 }

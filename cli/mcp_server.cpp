@@ -114,20 +114,30 @@ std::int64_t document_id_of(const std::string& uri) {
 
 }  // namespace
 
-McpServer::McpServer(const LibraryService& library, std::optional<retrieval::GenerativeOptions> generation)
-    : library_(library), generation_(std::move(generation)) {}
+McpServer::McpServer(const LibraryService& library, McpAsk ask) : library_(library), ask_(std::move(ask)) {}
+
+bool McpServer::supported_version(std::string_view version) {
+  if (version == kMcpProtocolVersion) return true;
+  for (const char* older : kMcpOlderVersions)
+    if (version == older) return true;
+  return false;
+}
 
 json McpServer::error_reply(const json& id, int code, const std::string& message) {
   return {{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}};
 }
 
-std::optional<json> McpServer::handle_text(std::string_view line) {
-  json message = json::parse(line.begin(), line.end(), nullptr, false);
-  if (message.is_discarded()) return error_reply(nullptr, kParseError, "Parse error: the message is not JSON");
-  return handle(message);
+std::optional<json> McpServer::handle_text(std::string_view line, const std::function<bool()>& keep_going) {
+  json message;
+  try {
+    message = parse_json_object(line);  // refuses absurd nesting before parsing
+  } catch (const ApiError& error) {
+    return error_reply(nullptr, kParseError, std::string("Parse error: ") + error.what());
+  }
+  return handle(message, keep_going);
 }
 
-std::optional<json> McpServer::handle(const json& message) {
+std::optional<json> McpServer::handle(const json& message, const std::function<bool()>& keep_going) {
   if (!message.is_object())
     return error_reply(nullptr, kInvalidRequest, "Invalid request: a message is one JSON object (batches are not supported)");
   const bool has_id = message.contains("id") && (message["id"].is_string() || message["id"].is_number_integer());
@@ -144,7 +154,7 @@ std::optional<json> McpServer::handle(const json& message) {
     if (method == "initialize") result = initialize(params);
     else if (method == "ping") result = json::object();
     else if (method == "tools/list") result = {{"tools", tools()}};
-    else if (method == "tools/call") result = call_tool(params);
+    else if (method == "tools/call") result = call_tool(params, keep_going);
     else if (method == "resources/list") result = list_resources(params);
     else if (method == "resources/read") result = read_resource(params);
     else if (method == "resources/templates/list")
@@ -167,8 +177,7 @@ json McpServer::initialize(const json& params) {
   std::string version = kMcpProtocolVersion;
   if (params.contains("protocolVersion") && params["protocolVersion"].is_string()) {
     const std::string asked = params["protocolVersion"];
-    for (const char* older : kMcpOlderVersions)
-      if (asked == older) version = asked;
+    if (supported_version(asked)) version = asked;
   }
   return {{"protocolVersion", version},
           {"capabilities", {{"tools", {{"listChanged", false}}}, {"resources", {{"listChanged", false}, {"subscribe", false}}}}},
@@ -179,7 +188,7 @@ json McpServer::initialize(const json& params) {
            "document is a resource (docent://documents/ID)."}};
 }
 
-json McpServer::call_tool(const json& params) {
+json McpServer::call_tool(const json& params, const std::function<bool()>& keep_going) {
   if (!params.contains("name") || !params["name"].is_string()) throw RpcError{kInvalidParams, "Invalid params: name is required"};
   const std::string name = params["name"];
   const json arguments = params.contains("arguments") && !params["arguments"].is_null() ? params["arguments"] : json::object();
@@ -199,7 +208,7 @@ json McpServer::call_tool(const json& params) {
       return tool_result(*passage);
     }
     const AskParams ask = parse_ask_params(arguments);
-    retrieval::Answer answer = library_.ask(ask, generation_);
+    retrieval::Answer answer = ask_(ask, keep_going);
     json body = answer_json(answer);
     body["question"] = ask.question;
     return tool_result(body);

@@ -8,6 +8,7 @@
 
 #include "command.hpp"
 #include "generation_flags.hpp"
+#include "mcp_server.hpp"
 #include "output.hpp"
 #include "serve_handlers.hpp"
 #include "serve_routes.hpp"
@@ -78,6 +79,13 @@ int run_serve(const GlobalOptions& globals, ServeFlags& flags) {
                       .top_p = flags.generation.top_p,
                       .seed = flags.generation.seed,
                       .context = flags.generation.context};
+  std::unique_ptr<McpServer> mcp;
+  if (library) {
+    mcp = std::make_unique<McpServer>(*library, [&context](const AskParams& params, const std::function<bool()>& keep_going) {
+      return mcp_ask(context, params, keep_going);
+    });
+    context.mcp = mcp.get();
+  }
   if (library && !models->answer_model())
     log_line("no generator model (--model, $DOCENT_MODEL or config generator.model): `docent` answers extractively");
 
@@ -151,6 +159,7 @@ const bool registered = register_command(80, [](CLI::App& app, GlobalOptions& gl
       "  POST /v1/ask                 {\"question\", \"mode\", \"budget\", \"window\", \"sentences\", \"extractive\"}\n"
       "  GET  /v1/documents           the `list --json` array\n"
       "  GET  /v1/passages/ID         the `passage --json` object\n"
+      "  POST /mcp                    the Model Context Protocol (as `docent mcp`, over HTTP)\n"
       "Searches run in parallel; each model writes one answer at a time and the rest wait (--queue).\n"
       "A generation stops when its client disconnects. Each request is logged on stderr with its time.\n"
       "Without --api-key only loopback clients addressing the server as localhost are answered.");

@@ -23,9 +23,12 @@ struct ServeSettings {
   int context = 0;
 };
 
+class McpServer;
+
 struct ServeContext {
   const ModelRegistry* models = nullptr;
   const LibraryService* library = nullptr;  // null: serving models only
+  McpServer* mcp = nullptr;                 // POST /mcp (null without a library)
   ServeSettings settings;
 };
 

@@ -21,6 +21,11 @@ HttpResponse library_ask(const ServeContext& context, const HttpRequest& request
 HttpResponse library_documents(const ServeContext& context, const Note& note);
 HttpResponse library_passage(const ServeContext& context, const std::string& id, const Note& note);
 
+// The Model Context Protocol's HTTP transport (a JSON reply per POST; no server-sent stream).
+HttpResponse mcp_endpoint(const ServeContext& context, const HttpRequest& request, const Note& note);
+// The `ask` tool's answers, queued on the answer model as /v1/ask's are.
+retrieval::Answer mcp_ask(const ServeContext& context, const AskParams& params, const std::function<bool()>& keep_going);
+
 // For the library's answers: the generation options of the answer model (nullopt: extractive),
 // queued on that model. Shared by POST /v1/ask and the `docent` chat model.
 std::optional<retrieval::GenerativeOptions> answer_generation(const ServeContext& context, const std::optional<int>& max_tokens,

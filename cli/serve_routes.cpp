@@ -73,6 +73,7 @@ HttpResponse route(const ServeContext& context, const HttpRequest& request, cons
   if (path == "/v1/ask") return only("POST"), library_ask(context, request, note);
   if (path == "/v1/documents") return only("GET"), library_documents(context, note);
   if (starts_with(path, "/v1/passages/")) return only("GET"), library_passage(context, path.substr(13), note);
+  if (path == "/mcp") return only("POST"), mcp_endpoint(context, request, note);
   throw ApiError(404, "not_found_error", "No endpoint " + path + "; `docent serve --help` lists them.");
 }
 

@@ -81,3 +81,27 @@ TEST(McpClient, NoLibraryIsAOneLineErrorNotAHangingServer) {
   EXPECT_NE(run.err.find("no library at"), std::string::npos) << run.err;
   EXPECT_TRUE(run.out.empty()) << run.out;
 }
+
+TEST(McpClient, OfficialSdkOverStreamableHttpReachesTheSameToolsOnServe) {
+  if (auto missing = docent::test::npm_clients_missing()) GTEST_SKIP() << *missing;
+  docent::test::TempDir home;
+  const fs::path library = home.path() / "library";
+  auto ingest = docent::test::run_docent(library, "-q ingest " + docent::test::shell_quote((docent::test::source_dir() / "samples").string()));
+  ASSERT_EQ(ingest.exit_code, 0) << ingest.err;
+  docent::test::ServeProcess server({"--library", library.string()}, {});
+  ASSERT_TRUE(server.listening()) << server.log();
+  std::string url = server.base_url();
+  url.replace(url.size() - 3, 3, "/mcp");  // http://127.0.0.1:PORT/mcp
+  auto run = docent::test::run_client("mcp_http_client.mjs", {url});
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out << server.log();
+  EXPECT_EQ(run.json["server"]["name"], "docent");
+  EXPECT_EQ(run.json["tools"], json({"search", "ask", "list_documents", "get_passage"}));
+  ASSERT_FALSE(run.json["search"]["results"].empty());
+  EXPECT_NE(run.json["search"]["results"][0]["path"].get<std::string>().find("brennmoor-tramways.pdf"), std::string::npos);
+  EXPECT_TRUE(run.json["ask"]["found"].get<bool>()) << run.json["ask"];
+  EXPECT_NE(run.json["ask"]["answer"].get<std::string>().find("1974"), std::string::npos) << run.json["ask"];
+  EXPECT_GE(run.json["resources"].get<int>(), 3);
+  auto finished = server.stop();
+  EXPECT_NE(finished.err.find("POST /mcp 200"), std::string::npos) << finished.err;
+  EXPECT_NE(finished.err.find("POST /mcp 202"), std::string::npos) << finished.err;  // notifications/initialized
+}
