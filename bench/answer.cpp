@@ -129,7 +129,7 @@ index::Library scifact_library() {
     index::NewDocument record;
     record.document.path = row["_id"].get<std::string>();
     record.document.title = row.value("title", "");
-    record.document.status = "ok";
+    record.document.status = ingest::DocumentStatus::ok;
     record.document.page_count = 1;
     std::vector<ingest::Page> pages{{1, row.value("text", ""), ingest::PageStatus::ok}};
     record.chunks = retrieval::chunk_records(pages, {}, count);

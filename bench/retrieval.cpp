@@ -61,7 +61,7 @@ int threshold(const std::vector<long>& sizes) {
     for (long start = 0; start < size; start += kPerDocument) {
       NewDocument document;
       document.document.path = "doc" + std::to_string(start);
-      document.document.status = "ok";
+      document.document.status = docent::ingest::DocumentStatus::ok;
       document.vector_model_id = model;
       for (long i = start; i < std::min(size, start + kPerDocument); ++i) {
         ChunkRecord chunk;
@@ -155,7 +155,7 @@ int scifact(const std::string& embedder_arg) {
     index::NewDocument record;
     record.document.path = row["_id"].get<std::string>();
     record.document.title = row.value("title", "");
-    record.document.status = "ok";
+    record.document.status = ingest::DocumentStatus::ok;
     record.document.page_count = 1;
     std::vector<ingest::Page> pages{{1, row.value("text", ""), ingest::PageStatus::ok}};
     record.chunks = docent::retrieval::chunk_records(pages, {}, count);

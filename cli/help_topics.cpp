@@ -28,7 +28,7 @@ constexpr std::array kEnvironment = {
     EnvironmentRow{"DOCENT_EMBEDDER", "embedding model for `models add` without FILE (config key `embedder.model`)"},
     EnvironmentRow{"DOCENT_THREADS", "engine threads (config key `engine.threads`)"},
     EnvironmentRow{"DOCENT_API_KEY", "the key `docent serve` requires of its clients (as --api-key)"},
-    EnvironmentRow{"DOCENT_PDF_PASSWORD", "PDF password read by `ingest --password-env`"},
+    EnvironmentRow{"DOCENT_PDF_PASSWORD", "a usual name for the variable `ingest --password-env VAR` reads the PDF password from"},
     EnvironmentRow{"NO_COLOR", "when set (to anything), no colour or other terminal codes are written"},
 };
 

@@ -13,18 +13,43 @@ struct IngestFlags {
   std::vector<std::string> paths;
   std::vector<std::string> include, exclude;
   std::optional<std::string> password;
-  bool password_from_env = false;
+  std::optional<std::string> password_env;  // the name of the variable holding it
   std::optional<std::string> embedder;
+  bool prune = false;
 };
 
 nlohmann::json report_json(const retrieval::FileReport& report) {
-  return {{"path", report.path},       {"outcome", retrieval::to_string(report.outcome)},
-          {"status", report.status},   {"reason", report.reason},
-          {"pages", report.pages},     {"pages_without_text", report.pages_without_text},
-          {"chunks", report.chunks}};
+  nlohmann::json row = {{"path", display_path(report.path)},
+                        {"outcome", retrieval::to_string(report.outcome)},
+                        {"status", report.status ? nlohmann::json(ingest::to_string(*report.status)) : nlohmann::json()},
+                        {"reason", report.reason},
+                        {"pages", report.pages},
+                        {"pages_without_text", report.pages_without_text},
+                        {"chunks", report.chunks}};
+  if (report.document_id != 0) row["id"] = report.document_id;
+  return row;
+}
+
+// The password from --password, or from the variable --password-env names (a usage error
+// naming it when it is not set).
+std::optional<std::string> password_from(const IngestFlags& flags) {
+  if (!flags.password_env) return flags.password;
+  const char* value = std::getenv(flags.password_env->c_str());
+  if (value == nullptr)
+    throw CLI::ValidationError("--password-env", "the environment variable " + *flags.password_env + " is not set");
+  if (*value == '\0')
+    throw CLI::ValidationError("--password-env", "the environment variable " + *flags.password_env + " is empty");
+  return std::string(value);
 }
 
 int run_ingest(const GlobalOptions& globals, const IngestFlags& flags, bool sync) {
+  std::optional<std::string> password;
+  try {
+    password = password_from(flags);
+  } catch (const CLI::ValidationError& error) {
+    print_error(error.what());
+    return kUsage;
+  }
   auto library = open_library(globals, true);
   // Two ingests on one library take turns instead of failing: wait long (unless the user set
   // $DOCENT_BUSY_TIMEOUT_MS) and say once on stderr why nothing seems to happen.
@@ -37,10 +62,9 @@ int run_ingest(const GlobalOptions& globals, const IngestFlags& flags, bool sync
   retrieval::IngestOptions options;
   options.scan.include_globs = flags.include;
   options.scan.exclude_globs = flags.exclude;
-  options.password = flags.password;
-  if (flags.password_from_env) {
-    if (const char* value = std::getenv("DOCENT_PDF_PASSWORD")) options.password = value;
-  }
+  options.filters_given = !flags.include.empty() || !flags.exclude.empty();
+  options.prune = flags.prune;
+  options.password = password;
   options.cancel = &interrupted();
   ProgressBar bar(stderr_is_terminal() && !globals.quiet && !globals.json);
   options.on_progress = [&](const retrieval::IngestProgress& progress) {
@@ -57,7 +81,8 @@ int run_ingest(const GlobalOptions& globals, const IngestFlags& flags, bool sync
     if (report.outcome != retrieval::FileOutcome::failed) return;
     bar.finish();
     // One line per failed file, naming the file and the reason.
-    print_error(report.path + ": " + (report.reason.empty() ? report.status : report.reason));
+    const std::string status = report.status ? std::string(ingest::to_string(*report.status)) : "failed";
+    print_error(display_path(report.path) + ": " + (report.reason.empty() ? status : report.reason));
   };
   options.on_progress(retrieval::IngestProgress{});
 
@@ -76,6 +101,7 @@ int run_ingest(const GlobalOptions& globals, const IngestFlags& flags, bool sync
                 {"unchanged", summary.unchanged},
                 {"failed", summary.failed},
                 {"removed", summary.removed},
+                {"kept", summary.kept},
                 {"pages", summary.pages},
                 {"seconds", summary.seconds},
                 {"cancelled", summary.cancelled}});
@@ -88,6 +114,7 @@ int run_ingest(const GlobalOptions& globals, const IngestFlags& flags, bool sync
               << " added, " << summary.updated << " updated, " << summary.unchanged << " unchanged, "
               << summary.failed << " failed";
     if (sync) std::cout << ", " << summary.removed << " removed";
+    if (summary.kept) std::cout << ", " << summary.kept << " kept unseen";
     char rate[64];
     std::snprintf(rate, sizeof rate, "%.1f s (%.1f pages/s)", summary.seconds,
                   summary.seconds > 0 ? summary.pages / summary.seconds : 0.0);
@@ -110,11 +137,13 @@ void add_scan_flags(CLI::App* command, IngestFlags& flags) {
   command->add_option("--embedder", flags.embedder,
                       "Bind the library to this embedding model (GGUF BERT) first; new chunks get vectors")
       ->type_name("FILE");
-  command->add_option("--password", flags.password,
-                      "Password for encrypted PDFs (tried on each; never stored or logged)")
-      ->type_name("TEXT");
-  command->add_flag("--password-env", flags.password_from_env,
-                    "Read the PDF password from $DOCENT_PDF_PASSWORD (keeps it out of `ps`)");
+  auto* password = command->add_option("--password", flags.password,
+                                       "Password for encrypted PDFs (tried on each; never stored or logged)")
+                       ->type_name("TEXT");
+  command->add_option("--password-env", flags.password_env,
+                      "Read the PDF password from the environment variable VAR (keeps it out of `ps`)")
+      ->type_name("VAR")
+      ->excludes(password);
 }
 
 const bool registered = register_command(10, [](CLI::App& app, GlobalOptions& globals, int& exit_code) {
@@ -124,9 +153,13 @@ const bool registered = register_command(10, [](CLI::App& app, GlobalOptions& gl
       ->required()
       ->type_name("PATH...");
   add_scan_flags(ingest, *flags);
-  ingest->footer("Unchanged files (same content hash) are skipped without being parsed. A file that fails\n"
-                 "(broken, encrypted without password) is recorded with its reason; the rest go on.\n"
-                 "Exit 3 when some files failed.");
+  ingest->footer("Unchanged files (same content hash) are skipped without being parsed; a file read again\n"
+                 "keeps its document id. A file that fails (broken, encrypted without password, not a text\n"
+                 "file) is recorded with its reason; one that cannot be opened (permission denied) is named;\n"
+                 "the rest go on. Exit 3 when some files failed, also when they failed before and are unchanged.\n"
+                 "Each path is remembered with its --include/--exclude filters for `sync`; ingesting a path\n"
+                 "again brings back what `remove` took out under it. Symbolic links to folders are followed\n"
+                 "(each folder once); a file reached twice (a link, a hard link) is one document.");
   ingest->callback([&globals, &exit_code, flags] { exit_code = run_ingest(globals, *flags, false); });
 
   auto sync_flags = std::make_shared<IngestFlags>();
@@ -134,6 +167,13 @@ const bool registered = register_command(10, [](CLI::App& app, GlobalOptions& gl
   sync->add_option("paths", sync_flags->paths, "Folders or files to re-scan (default: everything ingested before)")
       ->type_name("PATH...");
   add_scan_flags(sync, *sync_flags);
+  sync->add_flag("--prune", sync_flags->prune,
+                 "Also remove the documents of folders that are missing or unreadable, and stop syncing them");
+  sync->footer("Each folder is scanned with the --include/--exclude filters it was ingested with (filters\n"
+               "given here replace them). What `docent remove` took out stays out. A document is removed only\n"
+               "when its file is surely gone from a folder that could be read: a folder that is missing or\n"
+               "unreadable (an unmounted drive, a renamed folder) is named, its documents are kept, and the\n"
+               "exit code is 3; --prune removes them.");
   sync->callback([&globals, &exit_code, sync_flags] { exit_code = run_ingest(globals, *sync_flags, true); });
 });
 

@@ -1,5 +1,7 @@
 #include "library_json.hpp"
 
+#include "output.hpp"
+
 namespace docent::cli {
 
 using nlohmann::json;
@@ -23,8 +25,8 @@ json search_json(const std::string& query, const retrieval::Searcher& searcher,
 }
 
 json document_json(const index::DocumentRecord& d) {
-  return {{"id", d.id},         {"path", d.path},           {"title", d.title},
-          {"status", d.status}, {"error", d.error},         {"pages", d.page_count},
+  return {{"id", d.id},         {"path", display_path(d.path)}, {"title", d.title},
+          {"status", ingest::to_string(d.status)}, {"error", d.error}, {"pages", d.page_count},
           {"pages_without_text", d.pages_without_text},     {"chunks", d.chunk_count},
           {"bytes", d.size_bytes}, {"sha256", d.content_hash}, {"ingested_at", d.ingested_at}};
 }

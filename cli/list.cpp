@@ -13,7 +13,7 @@ int run_list(const GlobalOptions& globals, bool failed_only) {
   auto library = open_library(globals, false);
   auto documents = library.documents();
   if (failed_only)
-    std::erase_if(documents, [](const auto& d) { return d.status == "ok" || d.status == "scanned"; });
+    std::erase_if(documents, [](const auto& d) { return !ingest::is_failure(d.status); });
   if (globals.json) {
     nlohmann::json rows = nlohmann::json::array();
     for (const auto& d : documents) rows.push_back(document_json(d));
@@ -26,11 +26,11 @@ int run_list(const GlobalOptions& globals, bool failed_only) {
   }
   std::printf("%5s  %-14s %6s %7s  %s\n", "ID", "STATUS", "PAGES", "CHUNKS", "PATH");
   for (const auto& d : documents) {
-    std::string status = d.status;
-    if (d.status == "ok" && d.pages_without_text > 0)
+    std::string status(ingest::to_string(d.status));
+    if (d.status == ingest::DocumentStatus::ok && d.pages_without_text > 0)
       status = "ok (" + std::to_string(d.pages_without_text) + " scanned)";
     std::printf("%5lld  %-14s %6d %7lld  %s\n", static_cast<long long>(d.id), status.c_str(), d.page_count,
-                static_cast<long long>(d.chunk_count), d.path.c_str());
+                static_cast<long long>(d.chunk_count), display_path(d.path).c_str());
   }
   return kOk;
 }

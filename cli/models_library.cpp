@@ -61,7 +61,7 @@ int run_add(const GlobalOptions& globals, const std::string& file) {
 
 int run_list(const GlobalOptions& globals) {
   auto library = open_library(globals, false);
-  std::int64_t bound = std::atoll(library.setting("embedding.model").value_or("0").c_str());
+  std::int64_t bound = std::atoll(library.setting(index::setting_key::kEmbeddingModel).value_or("0").c_str());
   const auto chunks = library.stats().chunks;
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& model : library.embedding_models()) {
@@ -75,7 +75,7 @@ int run_list(const GlobalOptions& globals) {
   if (globals.json) {
     print_json({{"library", library.dir().string()},
                 {"bound_model_id", bound ? nlohmann::json(bound) : nlohmann::json()},
-                {"bound_model_path", library.setting("embedding.model_path").value_or("")},
+                {"bound_model_path", library.setting(index::setting_key::kEmbeddingModelPath).value_or("")},
                 {"chunks", chunks},
                 {"models", rows}});
     return kOk;

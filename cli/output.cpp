@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "command.hpp"
+#include "docent/ingest.hpp"
 #include "docent/library.hpp"
 #include "terminal.hpp"
 #include "user_config.hpp"
@@ -50,6 +51,8 @@ void install_interrupt_handler() {
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
 }
+
+std::string display_path(std::string_view path) { return ingest::escape_bytes(path, /*when_invalid_only=*/true); }
 
 std::string human_bytes(std::int64_t bytes) {
   const char* units[] = {"B", "KB", "MB", "GB", "TB"};

@@ -21,6 +21,11 @@ int exit_code_for(const std::exception& error);  // LibraryBusy -> kBusy, others
 const std::atomic<bool>& interrupted();
 void install_interrupt_handler();
 
+// A file path for people and --json: unchanged when it is valid UTF-8; otherwise each byte that
+// is not (and each backslash) is written as \xNN (and \\), as bash's $'...' reads them, so the
+// printed path can be given back to `remove` (ingest::escape_bytes).
+std::string display_path(std::string_view path);
+
 std::string human_bytes(std::int64_t bytes);
 std::string human_duration(double seconds);
 

@@ -1,8 +1,8 @@
 // `docent remove PATH|ID...`: drop documents (and everything derived from them).
-#include <charconv>
 #include <iostream>
 
 #include "command.hpp"
+#include "docent/retrieval.hpp"
 #include "output.hpp"
 
 namespace docent::cli {
@@ -10,31 +10,20 @@ namespace {
 
 int run_remove(const GlobalOptions& globals, const std::vector<std::string>& targets) {
   auto library = open_library(globals, true);
-  auto documents = library.documents();
-  std::vector<index::DocumentRecord> chosen;
-  std::vector<std::string> unmatched;
-  for (const auto& target : targets) {
-    std::int64_t id = 0;
-    auto [end, error] = std::from_chars(target.data(), target.data() + target.size(), id);
-    bool is_id = error == std::errc() && end == target.data() + target.size();
-    std::string absolute = std::filesystem::absolute(target).lexically_normal().string();
-    if (!absolute.empty() && absolute.back() == '/') absolute.pop_back();
-    std::size_t before = chosen.size();
-    for (const auto& d : documents) {
-      bool by_path = d.path == absolute || d.path.rfind(absolute + "/", 0) == 0;  // a folder removes what is under it
-      if ((is_id && d.id == id) || by_path) chosen.push_back(d);
-    }
-    if (chosen.size() == before) unmatched.push_back(target);
-  }
+  const auto summary = retrieval::remove_from_library(library, targets);
   nlohmann::json removed = nlohmann::json::array();
-  for (const auto& d : chosen)
-    if (library.remove_document(d.id)) {
-      removed.push_back({{"id", d.id}, {"path", d.path}});
-      if (!globals.json) std::cout << "removed " << d.path << "\n";
-    }
-  for (const auto& target : unmatched) print_error(target + ": not in the library (see `docent list`)");
-  if (globals.json) print_json({{"removed", removed}, {"not_found", unmatched}});
-  if (!unmatched.empty()) return removed.empty() ? kNotFound : kPartial;
+  for (const auto& d : summary.removed) {
+    removed.push_back({{"id", d.id}, {"path", display_path(d.path)}});
+    if (!globals.json) std::cout << "removed " << display_path(d.path) << "\n";
+  }
+  nlohmann::json forgotten = nlohmann::json::array();
+  for (const auto& root : summary.forgotten_roots) {
+    forgotten.push_back(display_path(root));
+    if (!globals.json) std::cout << "no longer synced: " << display_path(root) << "\n";
+  }
+  for (const auto& target : summary.not_found) print_error(target + ": not in the library (see `docent list`)");
+  if (globals.json) print_json({{"removed", removed}, {"forgotten_roots", forgotten}, {"not_found", summary.not_found}});
+  if (!summary.not_found.empty()) return summary.not_found.size() == targets.size() ? kNotFound : kPartial;
   return kOk;
 }
 
@@ -44,6 +33,9 @@ const bool registered = register_command(40, [](CLI::App& app, GlobalOptions& gl
   remove->add_option("targets", *targets, "Document paths, folders (everything under them) or ids from `docent list`")
       ->required()
       ->type_name("PATH|ID...");
+  remove->footer("Remembered: `sync` does not bring removed files or folders back (a removed root is no longer\n"
+                 "synced) until you ingest them again. A path `list` prints with \\xNN escapes (a name that is\n"
+                 "not UTF-8) may be given as printed.");
   remove->callback([&globals, &exit_code, targets] { exit_code = run_remove(globals, *targets); });
 });
 

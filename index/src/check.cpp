@@ -1,6 +1,7 @@
 // Library::check and Library::repair: is every document complete and is every derived
 // structure (FTS5 index, vectors) in step with the chunks it is derived from?
 
+#include <charconv>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -49,7 +50,10 @@ void check_documents(Connection& db, CheckReport& report) {
     ++report.documents;
     const std::int64_t id = row.int64(0);
     const std::string path = row.text(1);
-    const std::string status = row.text(2);
+    const std::string status_text = row.text(2);
+    const auto status = ingest::parse_document_status(status_text);
+    if (!status)
+      report.problems.push_back({"database", id, path, "unknown document status '" + status_text + "'"});
     const std::int64_t page_count = row.int64(3), pages = row.int64(4), numbered = row.int64(5);
     const std::int64_t pages_with_text = row.int64(6), chunks = row.int64(7);
     const std::int64_t max_ordinal = row.int64(8), min_ordinal = row.int64(9), outside = row.int64(10);
@@ -63,7 +67,7 @@ void check_documents(Connection& db, CheckReport& report) {
       report.problems.push_back({"chunks", id, path,
                                  std::to_string(chunks) + " chunks but ordinals run " + std::to_string(min_ordinal) +
                                      ".." + std::to_string(max_ordinal) + " (chunks missing)"});
-    if (status == "ok" && pages_with_text > 0 && chunks == 0)
+    if (status == ingest::DocumentStatus::ok && pages_with_text > 0 && chunks == 0)
       report.problems.push_back({"chunks", id, path, "readable document with text but no chunks"});
     if (outside > 0)
       report.problems.push_back({"chunks", id, path,
@@ -98,24 +102,35 @@ void check_search_rows(Connection& db, CheckReport& report) {
 }
 
 // Vectors only for the model the library is bound to: other registered models may be partial
-// on purpose (an experiment, a model being replaced).
+// on purpose (an experiment, a model being replaced). The binding holds the model's id.
 void check_vectors(Connection& db, CheckReport& report) {
-  Statement bound = db.prepare("SELECT value FROM settings WHERE key = 'embedding.model'");
+  Statement bound = db.prepare("SELECT value FROM settings WHERE key = ?1");
+  bound.bind(1, setting_key::kEmbeddingModel);
   if (!bound.step()) return;
-  const std::string name = bound.text(0);
-  Statement model = db.prepare("SELECT id FROM embedding_models WHERE name = ?1 ORDER BY id DESC LIMIT 1");
-  model.bind(1, name);
-  if (!model.step()) {
-    report.problems.push_back({"vectors", 0, "", "bound embedding model '" + name + "' is not registered"});
+  const std::string bound_text = bound.text(0);
+  std::int64_t model_id = 0;
+  const auto [end, error] = std::from_chars(bound_text.data(), bound_text.data() + bound_text.size(), model_id);
+  if (error != std::errc() || end != bound_text.data() + bound_text.size() || model_id <= 0) {
+    report.problems.push_back({"vectors", 0, "",
+                               std::string(setting_key::kEmbeddingModel) + " is '" + bound_text +
+                                   "', not the id of a registered embedding model"});
     return;
   }
-  const std::int64_t model_id = model.int64(0);
+  Statement model = db.prepare("SELECT name FROM embedding_models WHERE id = ?1");
+  model.bind(1, model_id);
+  if (!model.step()) {
+    report.problems.push_back({"vectors", 0, "",
+                               "bound embedding model " + bound_text + " is not registered (bind one with "
+                               "`docent models add FILE`)"});
+    return;
+  }
+  const std::string name = model.text(0);
   Statement row = db.prepare(
       "SELECT d.id, d.path, count(*) FROM chunks c JOIN documents d ON d.id = c.document_id "
-      "WHERE d.status = 'ok' AND NOT EXISTS "
+      "WHERE d.status = ?2 AND NOT EXISTS "
       "  (SELECT 1 FROM vectors v WHERE v.chunk_id = c.id AND v.model_id = ?1) "
       "GROUP BY d.id ORDER BY d.id");
-  row.bind(1, model_id);
+  row.bind(1, model_id).bind(2, ingest::to_string(ingest::DocumentStatus::ok));
   while (row.step())
     report.problems.push_back({"vectors", row.int64(0), row.text(1),
                                std::to_string(row.int64(2)) + " chunks have no '" + name + "' vector"});
@@ -143,7 +158,10 @@ CheckReport Library::check() const {
   CheckReport report;
   // FTS5's integrity-check is an INSERT command: SQLite refuses it on a read-only connection,
   // and it must run before the read snapshot below (it cannot upgrade to a write).
-  if (impl_->mode == Mode::read_write) verify_search_postings(db, report);
+  if (impl_->mode == Mode::read_write) {
+    verify_search_postings(db, report);
+    report.search_postings_checked = true;
+  }
   // One read snapshot: an ingest committing meanwhile must not make counts disagree.
   const bool own_transaction = !db.in_transaction();
   if (own_transaction) db.execute("BEGIN");

@@ -47,28 +47,45 @@ DocumentWriter Library::write_document(const DocumentRecord& document, std::int6
     writer->vector_model_id = vector_model_id;
     writer->dimension = static_cast<std::size_t>(model.int64(0));
   }
+  // A document read again keeps its id (citations, scripts and `remove ID` stay right); its
+  // pages and chunks (with their FTS rows and vectors, through the triggers) are replaced.
+  std::int64_t kept_id = 0;
   {
-    Statement remove = db.prepare("DELETE FROM documents WHERE path = ?1");
-    remove.bind(1, document.path).run();
+    Statement existing = db.prepare("SELECT id FROM documents WHERE path = ?1");
+    existing.bind(1, document.path);
+    if (existing.step()) kept_id = existing.int64(0);
   }
+  if (kept_id != 0) {
+    Statement chunks = db.prepare("DELETE FROM chunks WHERE document_id = ?1");
+    chunks.bind(1, kept_id).run();
+    Statement pages = db.prepare("DELETE FROM pages WHERE document_id = ?1");
+    pages.bind(1, kept_id).run();
+  }
+  // ?11 is the kept id: the row is updated in place (a REPLACE would delete it without its
+  // triggers), or inserted with a new id.
+  const char* sql = kept_id != 0
+      ? "UPDATE documents SET path = ?1, title = ?2, content_hash = ?3, size_bytes = ?4, mtime_ns = ?5, "
+        "page_count = ?6, pages_without_text = ?7, status = ?8, error = ?9, ingested_at = CASE WHEN ?10 = '' "
+        "THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE ?10 END WHERE id = ?11"
+      : "INSERT INTO documents (path, title, content_hash, size_bytes, mtime_ns, page_count, pages_without_text, "
+        "status, error, ingested_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, CASE WHEN ?10 = '' THEN "
+        "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE ?10 END WHERE ?11 = 0";
   {
-    Statement insert = db.prepare(
-        "INSERT INTO documents (path, title, content_hash, size_bytes, mtime_ns, page_count, "
-        "pages_without_text, status, error, ingested_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-        "?9, CASE WHEN ?10 = '' THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE ?10 END)");
-    insert.bind(1, document.path)
+    Statement write = db.prepare(sql);
+    write.bind(1, document.path)
         .bind(2, document.title)
         .bind(3, document.content_hash)
         .bind(4, document.size_bytes)
         .bind(5, document.mtime_ns)
         .bind(6, document.page_count)
         .bind(7, document.pages_without_text)
-        .bind(8, document.status)
+        .bind(8, ingest::to_string(document.status))
         .bind(9, document.error)
         .bind(10, document.ingested_at)
+        .bind(11, kept_id)
         .run();
   }
-  writer->document_id = db.last_insert_id();
+  writer->document_id = kept_id != 0 ? kept_id : db.last_insert_id();
   return DocumentWriter(std::move(writer));
 }
 
@@ -137,7 +154,7 @@ std::int64_t DocumentWriter::finish(const DocumentRecord& document) {
       .bind(3, document.content_hash)
       .bind(4, document.page_count)
       .bind(5, document.pages_without_text)
-      .bind(6, document.status)
+      .bind(6, ingest::to_string(document.status))
       .bind(7, document.error)
       .run();
   state.transaction->commit();

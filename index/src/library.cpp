@@ -1,7 +1,10 @@
 // Opening a library, documents, pages, chunks, settings, statistics.
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cctype>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -36,7 +39,8 @@ DocumentRecord read_document(const Statement& row) {
   record.page_count = row.integer(6);
   record.pages_without_text = row.integer(7);
   record.chunk_count = row.int64(8);
-  record.status = row.text(9);
+  // A spelling no status has (damage: check reports it) reads as broken, never as readable.
+  record.status = ingest::parse_document_status(row.text_view(9)).value_or(ingest::DocumentStatus::broken);
   record.error = row.text(10);
   record.ingested_at = row.text(11);
   return record;
@@ -68,16 +72,13 @@ namespace {
 void configure_connection(Connection& connection, Library::Mode mode, bool in_memory) {
   sqlite3_busy_timeout(connection.handle(), detail::busy_timeout_ms());
   connection.execute("PRAGMA foreign_keys = ON");
-  if (in_memory) return;
-  if (mode == Library::Mode::read_write) {
-    // WAL lets readers (a second terminal, `docent ask` during `docent add`) run while one
-    // process writes. The mode is stored in the file, so read-only openers inherit it.
-    std::string journal = connection.query_text("PRAGMA journal_mode = WAL");
-    if (journal != "wal")
-      throw LibraryError("library " + connection.database() +
-                         ": cannot switch to WAL journal mode (got '" + journal +
-                         "'); is the folder on a network file system?");
-  }
+  if (in_memory || mode == Library::Mode::read_only) return;  // a reader sets nothing
+  // WAL lets readers (a second terminal, `docent ask` during `docent add`) run while one
+  // process writes. The mode is stored in the file, so read-only openers inherit it.
+  std::string journal = connection.query_text("PRAGMA journal_mode = WAL");
+  if (journal != "wal")
+    throw LibraryError("library " + connection.database() + ": cannot switch to WAL journal mode (got '" + journal +
+                       "'); is the folder on a network file system?");
   // WAL + synchronous=NORMAL: a commit is durable once written to the WAL, so an application
   // crash loses nothing committed; on power loss the last transactions may be lost, but the
   // database is never corrupted (WAL frames are checksummed and only synced at checkpoints).
@@ -85,7 +86,31 @@ void configure_connection(Connection& connection, Library::Mode mode, bool in_me
   connection.execute("PRAGMA synchronous = NORMAL");
 }
 
+bool exists(const std::filesystem::path& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0;
+}
+
+// A file: URI for sqlite3_open_v2: everything but unreserved characters and '/' percent-encoded.
+std::string file_uri(const std::filesystem::path& path, std::string_view query) {
+  std::string uri = "file:";
+  for (unsigned char c : path.native()) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      uri += static_cast<char>(c);
+    } else {
+      char escape[4];
+      std::snprintf(escape, sizeof escape, "%%%02X", c);
+      uri += escape;
+    }
+  }
+  return uri + "?" + std::string(query);
+}
+
 }  // namespace
+
+bool Library::can_write(const std::filesystem::path& dir) {
+  return ::access(dir.c_str(), W_OK) == 0 && ::access((dir / "library.sqlite3").c_str(), W_OK) == 0;
+}
 
 Library::Library(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Library::Library(Library&&) noexcept = default;
@@ -99,17 +124,27 @@ Library Library::open(const std::filesystem::path& dir, Mode mode,
   impl->database = dir / "library.sqlite3";
   impl->mode = mode;
   int flags = SQLITE_OPEN_NOMUTEX;
+  std::string uri;
   if (mode == Mode::read_only) {
     std::error_code error;
     if (!std::filesystem::exists(impl->database, error))
       throw LibraryError("library " + dir.string() + ": no library here (" +
                          impl->database.string() + " does not exist)");
     flags |= SQLITE_OPEN_READONLY;
+    // A WAL reader needs the -shm file, which it cannot create in a folder it may not write (a
+    // read-only mount, a shared 0555 folder). Without a -wal file everything committed is in
+    // the database itself, and nobody can write there either (a writer must create the -wal),
+    // so the file is read as immutable: no side files, no locks.
+    const std::string wal = impl->database.string() + "-wal";
+    if (::access(dir.c_str(), W_OK) != 0 && !exists(wal)) {
+      uri = file_uri(impl->database, "immutable=1");
+      flags |= SQLITE_OPEN_URI;
+    }
   } else {
     detail::prepare_private_files(dir, impl->database);
     flags |= SQLITE_OPEN_READWRITE;
   }
-  impl->connection = std::make_unique<Connection>(impl->database.string(), flags, dir.string());
+  impl->connection = std::make_unique<Connection>(impl->database.string(), flags, dir.string(), uri);
   Connection& connection = *impl->connection;
   configure_connection(connection, mode, false);
   if (mode == Mode::read_write) {
@@ -163,6 +198,15 @@ std::optional<DocumentRecord> Library::document(std::int64_t id) const {
 std::vector<DocumentRecord> Library::documents() const {
   Statement row = impl_->db().prepare(std::string("SELECT ") + detail::kDocumentColumns +
                                       " FROM documents d ORDER BY d.path");
+  std::vector<DocumentRecord> result;
+  while (row.step()) result.push_back(detail::read_document(row));
+  return result;
+}
+
+std::vector<DocumentRecord> Library::find_documents_by_hash(const std::string& content_hash) const {
+  Statement row = impl_->db().prepare(std::string("SELECT ") + detail::kDocumentColumns +
+                                      " FROM documents d WHERE d.content_hash = ?1 ORDER BY d.id");
+  row.bind(1, content_hash);
   std::vector<DocumentRecord> result;
   while (row.step()) result.push_back(detail::read_document(row));
   return result;
@@ -251,19 +295,20 @@ LibraryStats Library::stats() const {
   Connection& db = impl_->db();
   LibraryStats stats;
   {
+    // Grouped here, classified in C++: the statuses are spelled in one place (ingest).
     Statement row = db.prepare(
-        "SELECT count(*), "
-        "coalesce(sum(status = 'ok'), 0), "
-        "coalesce(sum(status IN ('needs_password', 'wrong_password', 'broken', 'unsupported')), 0), "
-        "coalesce(sum(status = 'scanned'), 0), "
-        "coalesce(sum(page_count), 0), coalesce(sum(pages_without_text), 0) FROM documents");
-    row.step();
-    stats.documents = row.int64(0);
-    stats.documents_ok = row.int64(1);
-    stats.documents_failed = row.int64(2);
-    stats.documents_scanned = row.int64(3);
-    stats.pages = row.int64(4);
-    stats.pages_without_text = row.int64(5);
+        "SELECT status, count(*), coalesce(sum(page_count), 0), coalesce(sum(pages_without_text), 0) "
+        "FROM documents GROUP BY status");
+    while (row.step()) {
+      const std::int64_t count = row.int64(1);
+      const auto status = ingest::parse_document_status(row.text_view(0)).value_or(ingest::DocumentStatus::broken);
+      stats.documents += count;
+      if (status == ingest::DocumentStatus::ok) stats.documents_ok += count;
+      else if (status == ingest::DocumentStatus::scanned) stats.documents_scanned += count;
+      else stats.documents_failed += count;
+      stats.pages += row.int64(2);
+      stats.pages_without_text += row.int64(3);
+    }
   }
   stats.chunks = db.query_int64("SELECT count(*) FROM chunks");
   stats.database_bytes = db.query_int64("PRAGMA page_count") * db.query_int64("PRAGMA page_size");

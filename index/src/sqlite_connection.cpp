@@ -99,9 +99,10 @@ bool Statement::is_null(int column) const {
 
 // ---------------------------------------------------------------- Connection
 
-Connection::Connection(const std::string& database, int open_flags, std::string display_name)
+Connection::Connection(const std::string& database, int open_flags, std::string display_name, const std::string& uri)
     : database_(database), display_name_(std::move(display_name)) {
-  int code = sqlite3_open_v2(database.c_str(), &db_, open_flags | SQLITE_OPEN_EXRESCODE, nullptr);
+  const std::string& target = uri.empty() ? database : uri;
+  int code = sqlite3_open_v2(target.c_str(), &db_, open_flags | SQLITE_OPEN_EXRESCODE, nullptr);
   if (code != SQLITE_OK) {
     std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(code);
     sqlite3_close_v2(db_);

@@ -58,9 +58,10 @@ class Statement {
 
 class Connection {
  public:
-  // `database` is what sqlite3_open_v2 gets; `display_name` names the library in messages.
+  // `database` names the file in messages and is what sqlite3_open_v2 gets unless `uri` is
+  // given (with SQLITE_OPEN_URI in the flags); `display_name` names the library in messages.
   // The chunk index's word tokenizer is registered on every connection.
-  Connection(const std::string& database, int open_flags, std::string display_name);
+  Connection(const std::string& database, int open_flags, std::string display_name, const std::string& uri = "");
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();

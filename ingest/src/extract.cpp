@@ -66,6 +66,18 @@ std::string_view to_string(DocumentStatus status) {
   return "unknown";
 }
 
+std::optional<DocumentStatus> parse_document_status(std::string_view text) {
+  // The switch in to_string is the one table of spellings; the enumerators are contiguous from 0.
+  for (int value = 0;; ++value) {
+    const auto status = static_cast<DocumentStatus>(value);
+    const std::string_view name = to_string(status);
+    if (name == "unknown") return std::nullopt;
+    if (name == text) return status;
+  }
+}
+
+bool is_failure(DocumentStatus status) { return status != DocumentStatus::ok && status != DocumentStatus::scanned; }
+
 bool is_supported(const std::filesystem::path& path) { return kind_of(path) != FileKind::unknown; }
 
 bool is_text_file(const std::filesystem::path& path) {

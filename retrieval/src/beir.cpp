@@ -128,7 +128,7 @@ BeirReport evaluate_beir(const fs::path& dataset_dir, const BeirOptions& options
     index::NewDocument record;
     record.document.path = string_field(row, "_id");
     record.document.title = string_field(row, "title");
-    record.document.status = "ok";
+    record.document.status = ingest::DocumentStatus::ok;
     record.document.page_count = 1;
     std::vector<ingest::Page> pages{{1, string_field(row, "text"), ingest::PageStatus::ok}};
     record.chunks = chunk_records(pages, chunking, count);

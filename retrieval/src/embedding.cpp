@@ -15,10 +15,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kModelSetting = "embedding.model";
-constexpr const char* kPathSetting = "embedding.model_path";
+using index::setting_key::kEmbeddingModel;
+using index::setting_key::kEmbeddingModelPath;
 // size:mtime of the file when it was bound, so other processes can skip re-hashing it.
-constexpr const char* kFileStampSetting = "embedding.model_file_stamp";
+using index::setting_key::kEmbeddingModelFileStamp;
 
 std::string file_stamp(const fs::path& file) {
   struct stat info {};
@@ -108,15 +108,21 @@ EmbeddingBinding bind_embedding_model(index::Library& library, const fs::path& f
   const auto& embedder = *binding.embedder;
   binding.model_id = library.register_embedding_model(embedder.name(), embedder.file_hash(), embedder.dimension(),
                                                       embedder.settings_json());
-  library.set_setting(kModelSetting, std::to_string(binding.model_id));
-  library.set_setting(kPathSetting, embedder.path().string());
-  library.set_setting(kFileStampSetting, file_stamp(embedder.path()));
+  library.set_setting(kEmbeddingModel, std::to_string(binding.model_id));
+  library.set_setting(kEmbeddingModelPath, embedder.path().string());
+  library.set_setting(kEmbeddingModelFileStamp, file_stamp(embedder.path()));
   return binding;
 }
 
+std::optional<index::EmbeddingModelRecord> bound_embedding_model(const index::Library& library) {
+  auto id_text = library.setting(kEmbeddingModel);
+  if (!id_text || id_text->empty()) return std::nullopt;
+  return library.embedding_model(std::atoll(id_text->c_str()));
+}
+
 std::optional<EmbeddingBinding> bound_embedder(const index::Library& library) {
-  auto id_text = library.setting(kModelSetting);
-  auto path = library.setting(kPathSetting);
+  auto id_text = library.setting(kEmbeddingModel);
+  auto path = library.setting(kEmbeddingModelPath);
   if (!id_text || !path || id_text->empty()) return std::nullopt;
   EmbeddingBinding binding;
   binding.model_id = std::atoll(id_text->c_str());
@@ -125,7 +131,7 @@ std::optional<EmbeddingBinding> bound_embedder(const index::Library& library) {
     throw std::runtime_error("library " + library.database_path().string() + ": bound embedding model " + *id_text +
                              " is not registered; run `docent models add FILE` again");
   // An unchanged file (same size and mtime as when bound) is trusted without re-hashing it.
-  const bool unchanged = library.setting(kFileStampSetting).value_or("") == file_stamp(*path);
+  const bool unchanged = library.setting(kEmbeddingModelFileStamp).value_or("") == file_stamp(*path);
   binding.embedder = load_cached(*path, unchanged ? model->file_hash : "");
   if (binding.embedder->file_hash() != model->file_hash || binding.embedder->dimension() != model->dimension)
     throw std::runtime_error(*path + ": the embedding model file changed since it was bound to the library; run "

@@ -1,19 +1,22 @@
 // Files -> extracted pages -> chunks -> one atomic write per document.
-#include <chrono>
-#include <ctime>
-#include <set>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <nlohmann/json.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <set>
 
 #include "docent/retrieval.hpp"
+#include "library_roots.hpp"
 
 namespace docent::retrieval {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr const char* kRootsSetting = "ingest.roots";
 
 std::string utc_now_iso8601() {
   std::time_t now = std::time(nullptr);
@@ -36,15 +39,30 @@ FileFacts stat_file(const fs::path& path) {
           static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec};
 }
 
-bool is_failure(ingest::DocumentStatus status) {
-  return status != ingest::DocumentStatus::ok && status != ingest::DocumentStatus::scanned;
-}
-
 // A document that failed only for want of a password is worth retrying when one is given.
 bool worth_retrying(const index::DocumentRecord& existing, const IngestOptions& options) {
-  if (existing.status == "needs_password" || existing.status == "wrong_password")
+  using ingest::DocumentStatus;
+  if (existing.status == DocumentStatus::needs_password || existing.status == DocumentStatus::wrong_password)
     return options.password.has_value();
   return false;
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+  struct stat first {}, second {};
+  return ::stat(a.c_str(), &first) == 0 && ::stat(b.c_str(), &second) == 0 && first.st_dev == second.st_dev &&
+         first.st_ino == second.st_ino;
+}
+
+// Why a file cannot be read, in a few words ("permission denied"), or empty when it can.
+std::string unreadable_reason(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd >= 0) {
+    ::close(fd);
+    return {};
+  }
+  if (errno == EACCES || errno == EPERM) return "permission denied";
+  if (errno == ENOENT) return "no such file or folder";
+  return std::strerror(errno);
 }
 
 index::NewDocument to_record(const ingest::ExtractedDocument& extracted, const std::string& hash,
@@ -58,7 +76,7 @@ index::NewDocument to_record(const ingest::ExtractedDocument& extracted, const s
   document.size_bytes = facts.size;
   document.mtime_ns = facts.mtime_ns;
   document.page_count = static_cast<int>(extracted.pages.size());
-  document.status = std::string(ingest::to_string(extracted.status));
+  document.status = extracted.status;
   document.error = extracted.error;
   document.ingested_at = utc_now_iso8601();
   for (const auto& page : extracted.pages) {
@@ -93,7 +111,7 @@ index::DocumentRecord store_text_streamed(index::Library& library, const fs::pat
   document.content_hash = hash;
   document.size_bytes = facts.size;
   document.mtime_ns = facts.mtime_ns;
-  document.status = std::string(ingest::to_string(ingest::DocumentStatus::ok));
+  document.status = ingest::DocumentStatus::ok;
   document.ingested_at = utc_now_iso8601();
   ingest::TextPageStream stream(path);
   index::DocumentWriter writer = library.write_document(document, binding ? binding->model_id : 0);
@@ -138,7 +156,7 @@ index::DocumentRecord store_text_streamed(index::Library& library, const fs::pat
   store_batch();
   document.title = stream.title();
   if (stream.pages_with_text() == 0) {
-    document.status = std::string(ingest::to_string(ingest::DocumentStatus::broken));
+    document.status = ingest::DocumentStatus::broken;
     document.error = "file has no text";
   }
   document.id = writer.finish(document);
@@ -146,28 +164,14 @@ index::DocumentRecord store_text_streamed(index::Library& library, const fs::pat
   return document;
 }
 
-void remember_roots(index::Library& library, const std::vector<fs::path>& roots) {
-  std::set<std::string> known;
-  if (auto stored = library.setting(kRootsSetting)) {
-    auto parsed = nlohmann::json::parse(*stored, nullptr, false);
-    if (parsed.is_array())
-      for (const auto& item : parsed)
-        if (item.is_string()) known.insert(item.get<std::string>());
-  }
-  for (const auto& root : roots) {
-    std::error_code error;
-    auto absolute = fs::absolute(root, error).lexically_normal();
-    if (!error && fs::exists(absolute, error)) known.insert(absolute.string());
-  }
-  library.set_setting(kRootsSetting, nlohmann::json(known).dump());
-}
-
 void record_chunk_settings(index::Library& library, const ingest::ChunkOptions& chunking) {
-  if (library.setting("chunk.target_tokens")) return;
-  library.set_setting("chunk.target_tokens", std::to_string(chunking.target_tokens));
-  library.set_setting("chunk.max_tokens", std::to_string(chunking.max_tokens));
-  library.set_setting("chunk.overlap_tokens", std::to_string(chunking.overlap_tokens));
-  library.set_setting("chunk.token_counter", "approximate");
+  namespace key = index::setting_key;
+  const std::string counter = token_counter_name(library);
+  if (library.setting(key::kChunkTokenCounter) != counter) library.set_setting(key::kChunkTokenCounter, counter);
+  if (library.setting(key::kChunkTargetTokens)) return;
+  library.set_setting(key::kChunkTargetTokens, std::to_string(chunking.target_tokens));
+  library.set_setting(key::kChunkMaxTokens, std::to_string(chunking.max_tokens));
+  library.set_setting(key::kChunkOverlapTokens, std::to_string(chunking.overlap_tokens));
 }
 
 void tally(IngestSummary& summary, const FileReport& report) {
@@ -180,44 +184,63 @@ void tally(IngestSummary& summary, const FileReport& report) {
   }
 }
 
+void describe(FileReport& report, const index::DocumentRecord& document) {
+  report.status = document.status;
+  report.reason = document.error;
+  report.pages = document.page_count;
+  report.pages_without_text = document.pages_without_text;
+  report.chunks = document.chunk_count;
+  report.document_id = document.id;
+}
+
+// A file already stored, with the same content, needs no work: unchanged, or failed again when
+// it could not be read before (a batch with failed files keeps saying so).
+FileReport seen_before(const index::DocumentRecord& document, const std::string& path) {
+  FileReport report;
+  report.path = path;
+  describe(report, document);
+  report.outcome = ingest::is_failure(document.status) ? FileOutcome::failed : FileOutcome::unchanged;
+  return report;
+}
+
 FileReport ingest_one(index::Library& library, const fs::path& path, const IngestOptions& options,
                       const ingest::TokenCounter& count, const std::optional<EmbeddingBinding>& binding) {
   FileReport report;
   report.path = path.string();
+  report.outcome = FileOutcome::failed;
+  if (std::string reason = unreadable_reason(path); !reason.empty()) {
+    report.reason = reason;  // nothing stored: a document read before keeps its text
+    return report;
+  }
   FileFacts facts = stat_file(path);
   std::string hash;
   try {
     hash = ingest::file_sha256(path);
   } catch (const std::exception& error) {
-    report.outcome = FileOutcome::failed;
-    report.status = "unreadable";
     report.reason = error.what();
     return report;
   }
   auto existing = library.find_document(report.path);
   if (existing && existing->content_hash == hash && !worth_retrying(*existing, options)) {
     if (existing->mtime_ns != facts.mtime_ns) library.touch_document(existing->id, facts.mtime_ns);
-    report.outcome = FileOutcome::unchanged;
-    report.status = existing->status;
-    report.reason = existing->error;
-    report.pages = existing->page_count;
-    report.pages_without_text = existing->pages_without_text;
-    report.chunks = existing->chunk_count;
-    return report;
+    return seen_before(*existing, report.path);
+  }
+  if (!existing) {
+    // The same file under another name (a hard link, a link ingested before): one document.
+    for (const auto& other : library.find_documents_by_hash(hash))
+      if (same_file(other.path, path) && !worth_retrying(other, options)) {
+        FileReport same = seen_before(other, report.path);
+        if (same.outcome == FileOutcome::unchanged) same.reason = "the same file as " + other.path;
+        return same;
+      }
   }
 
   if (ingest::is_text_file(path) && facts.size > kStreamTextAboveBytes) {
-    try {
-      const auto stored = store_text_streamed(library, path, hash, facts, options, count, binding);
-      report.status = stored.status;
-      report.reason = stored.error;
-      report.pages = stored.page_count;
-      report.pages_without_text = stored.pages_without_text;
-      report.chunks = stored.chunk_count;
-      report.outcome = stored.status != "ok" ? FileOutcome::failed : existing ? FileOutcome::updated : FileOutcome::added;
-    } catch (const StreamCancelled&) {
-      report.status = "cancelled";  // rolled back: the file is read again next time
-    }
+    const auto stored = store_text_streamed(library, path, hash, facts, options, count, binding);
+    describe(report, stored);
+    report.outcome = ingest::is_failure(stored.status) ? FileOutcome::failed
+                     : existing                        ? FileOutcome::updated
+                                                       : FileOutcome::added;
     return report;
   }
 
@@ -233,16 +256,17 @@ FileReport ingest_one(index::Library& library, const fs::path& path, const Inges
     record.vectors = binding->embedder->embed(texts);
     record.vector_model_id = binding->model_id;
   }
-  library.put_document(record);
-
-  report.status = record.document.status;
-  report.reason = record.document.error;
-  report.pages = record.document.page_count;
-  report.pages_without_text = record.document.pages_without_text;
-  report.chunks = record.document.chunk_count;
-  if (is_failure(extracted.status)) report.outcome = FileOutcome::failed;
+  record.document.id = library.put_document(record);
+  describe(report, record.document);
+  if (ingest::is_failure(extracted.status)) report.outcome = FileOutcome::failed;
   else report.outcome = existing ? FileOutcome::updated : FileOutcome::added;
   return report;
+}
+
+void report_file(IngestSummary& summary, const IngestOptions& options, FileReport report) {
+  tally(summary, report);
+  if (options.on_file) options.on_file(report);
+  summary.files.push_back(std::move(report));
 }
 
 IngestSummary run(index::Library& library, const std::vector<fs::path>& files,
@@ -263,22 +287,54 @@ IngestSummary run(index::Library& library, const std::vector<fs::path>& files,
       break;
     }
     progress.current_file = file.string();
-    FileReport report = ingest_one(library, file, options, count, binding);
-    if (report.status == "cancelled") {
-      summary.cancelled = true;
+    FileReport report;
+    try {
+      report = ingest_one(library, file, options, count, binding);
+    } catch (const StreamCancelled&) {
+      summary.cancelled = true;  // rolled back: the file is read again next time
       break;
     }
-    tally(summary, report);
-    if (report.outcome != FileOutcome::unchanged) summary.pages += report.pages;
+    if (report.outcome == FileOutcome::added || report.outcome == FileOutcome::updated) summary.pages += report.pages;
     progress.files_done++;
     progress.pages_done += report.pages;
     progress.bytes_done += static_cast<std::uint64_t>(stat_file(file).size);
-    if (options.on_file) options.on_file(report);
+    report_file(summary, options, std::move(report));
     if (options.on_progress) options.on_progress(progress);
-    summary.files.push_back(std::move(report));
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return summary;
+}
+
+FileReport problem_report(const ScanProblem& problem) {
+  FileReport report;
+  report.path = problem.path;
+  report.outcome = FileOutcome::failed;
+  if (problem.kind == ScanProblemKind::unsupported) report.status = ingest::DocumentStatus::unsupported;
+  report.reason = problem.reason;
+  return report;
+}
+
+// What `remove` took out stays out, except at or under a path the user names again.
+std::vector<fs::path> still_removed(const LibraryRoots& stored, const std::vector<ScanRoot>& roots) {
+  std::vector<fs::path> skip;
+  for (const auto& removed : stored.removed) {
+    bool named_again = false;
+    for (const auto& root : roots) named_again |= detail::at_or_under(removed.native(), root.path.native());
+    if (!named_again) skip.push_back(removed);
+  }
+  return skip;
+}
+
+// Roots worth re-scanning later: folders, and files of a type docent reads.
+std::vector<ScanRoot> rememberable(const std::vector<ScanRoot>& roots) {
+  std::vector<ScanRoot> kept;
+  for (const auto& root : roots) {
+    std::error_code error;
+    const auto status = fs::status(root.path, error);
+    if (error) continue;
+    if (fs::is_directory(status) || (fs::is_regular_file(status) && ingest::is_supported(root.path))) kept.push_back(root);
+  }
+  return kept;
 }
 
 }  // namespace
@@ -321,64 +377,171 @@ ingest::TokenCounter token_counter_for(const index::Library& library) {
   return [](std::string_view text) { return ingest::approximate_token_count(text); };
 }
 
-IngestSummary ingest_paths(index::Library& library, const std::vector<fs::path>& roots,
+std::string token_counter_name(const index::Library& library) {
+  if (auto model = bound_embedding_model(library)) return model->name + " tokenizer";
+  return "approximate";
+}
+
+IngestSummary ingest_paths(index::Library& library, const std::vector<fs::path>& given,
                            const IngestOptions& options) {
-  auto scanned = scan_paths(roots, options.scan);
+  std::vector<ScanRoot> roots;
+  for (const auto& path : given) roots.push_back({detail::normal_path(path), options.scan});
+  const auto scanned = scan_paths(roots, still_removed(library_roots(library), roots));
   IngestSummary summary = run(library, scanned.files, options);
-  for (const auto& missing : scanned.missing) {
-    FileReport report;
-    report.path = missing;
-    report.outcome = FileOutcome::failed;
-    report.status = "missing";
-    report.reason = "no such file or folder";
-    tally(summary, report);
-    if (options.on_file) options.on_file(report);
-    summary.files.push_back(std::move(report));
-  }
-  remember_roots(library, roots);
+  if (summary.cancelled) return summary;
+  for (const auto& problem : scanned.problems) report_file(summary, options, problem_report(problem));
+  detail::remember_roots(library, rememberable(roots), /*wanted_again=*/true);
   return summary;
 }
 
-IngestSummary sync_library(index::Library& library, const std::vector<fs::path>& given_roots,
-                           const IngestOptions& options) {
-  std::vector<fs::path> roots = given_roots;
-  if (roots.empty()) {
-    if (auto stored = library.setting(kRootsSetting)) {
-      auto parsed = nlohmann::json::parse(*stored, nullptr, false);
-      if (parsed.is_array())
-        for (const auto& item : parsed)
-          if (item.is_string()) roots.emplace_back(item.get<std::string>());
+namespace {
+
+// The roots one sync scans: the ones asked for (each with the filters of the root it belongs
+// to), else all of them; flags given replace the filters.
+std::vector<ScanRoot> roots_to_sync(const LibraryRoots& stored, const std::vector<fs::path>& given,
+                                    const IngestOptions& options) {
+  std::vector<ScanRoot> roots;
+  if (given.empty()) {
+    roots = stored.roots;
+  } else {
+    for (const auto& path : given) {
+      ScanRoot root{detail::normal_path(path), options.scan};
+      bool known_root = false;
+      for (const auto& known : stored.roots)
+        if (detail::at_or_under(root.path.native(), known.path.native())) {
+          root.filters = known.filters;
+          known_root |= known.path == root.path;
+        }
+      // Something `remove` took out stays out; only ingest brings it back.
+      const bool removed = std::any_of(stored.removed.begin(), stored.removed.end(), [&](const fs::path& r) {
+        return detail::at_or_under(root.path.native(), r.native());
+      });
+      if (known_root || !removed) roots.push_back(std::move(root));
     }
   }
-  std::vector<fs::path> existing_roots;
-  for (const auto& root : roots) {
-    std::error_code error;
-    if (fs::exists(root, error)) existing_roots.push_back(root);
+  if (options.filters_given)
+    for (auto& root : roots) root.filters = options.scan;
+  return roots;
+}
+
+// How a document's file looks now. `gone` only when it is surely gone: its nearest existing
+// folder could be read. Otherwise (a link to an unmounted drive) it may be there unseen.
+enum class FileState { present, gone, behind_missing_link };
+
+FileState file_state(const fs::path& path, fs::path& missing_link) {
+  struct stat info {};
+  if (::lstat(path.c_str(), &info) == 0) {
+    if (!S_ISLNK(info.st_mode) || ::stat(path.c_str(), &info) == 0) return FileState::present;
+    missing_link = path;
+    return FileState::behind_missing_link;
   }
-  auto scanned = scan_paths(existing_roots, options.scan);
+  if (errno != ENOENT) return FileState::present;  // there, but not for us to see: keep it
+  for (fs::path folder = path.parent_path(); !folder.empty() && folder != folder.parent_path(); folder = folder.parent_path()) {
+    if (::lstat(folder.c_str(), &info) != 0) continue;
+    if (S_ISLNK(info.st_mode) && ::stat(folder.c_str(), &info) != 0) {
+      missing_link = folder;
+      return FileState::behind_missing_link;
+    }
+    return FileState::gone;
+  }
+  return FileState::gone;
+}
+
+FileReport removed_report(const index::DocumentRecord& document) {
+  FileReport report;
+  report.path = document.path;
+  report.outcome = FileOutcome::removed;
+  report.status = document.status;
+  report.document_id = document.id;
+  return report;
+}
+
+std::string documents_phrase(std::size_t count) {
+  return std::to_string(count) + (count == 1 ? " document" : " documents");
+}
+
+}  // namespace
+
+IngestSummary sync_library(index::Library& library, const std::vector<fs::path>& given,
+                           const IngestOptions& options) {
+  const LibraryRoots stored = library_roots(library);
+  const std::vector<ScanRoot> roots = roots_to_sync(stored, given, options);
+  const auto scanned = scan_paths(roots, stored.removed);
   IngestSummary summary = run(library, scanned.files, options);
   if (summary.cancelled) return summary;
 
-  // Deleted files: documents under a synced root whose file is gone.
-  auto under_a_root = [&](const std::string& path) {
-    for (const auto& root : roots) {
-      std::string prefix = fs::absolute(root).lexically_normal().string();
-      if (path == prefix || path.rfind(prefix + "/", 0) == 0) return true;
-    }
-    return false;
+  const auto documents = library.documents();
+  const auto documents_under = [&](const fs::path& folder) {
+    std::vector<index::DocumentRecord> found;
+    for (const auto& d : documents)
+      if (detail::at_or_under(d.path, folder.native())) found.push_back(d);
+    return found;
   };
-  for (const auto& document : library.documents()) {
-    std::error_code error;
-    if (!under_a_root(document.path) || fs::exists(document.path, error)) continue;
-    library.remove_document(document.id);
-    FileReport report;
-    report.path = document.path;
-    report.outcome = FileOutcome::removed;
-    report.status = document.status;
-    tally(summary, report);
-    if (options.on_file) options.on_file(report);
-    summary.files.push_back(std::move(report));
+  // A root that cannot be seen keeps its documents, unless --prune.
+  std::vector<fs::path> unseen_roots, pruned_roots;
+  for (const auto& problem : scanned.problems) {
+    const bool is_root =
+        std::any_of(roots.begin(), roots.end(), [&](const ScanRoot& root) { return root.path.native() == problem.path; });
+    FileReport report = problem_report(problem);
+    if (is_root && problem.kind != ScanProblemKind::unsupported) {
+      unseen_roots.emplace_back(problem.path);
+      const auto under = documents_under(problem.path);
+      if (options.prune) {
+        pruned_roots.emplace_back(problem.path);
+        report.reason += "; pruned: " + documents_phrase(under.size()) + " removed";
+        report_file(summary, options, std::move(report));
+        for (const auto& d : under)
+          if (library.remove_document(d.id)) report_file(summary, options, removed_report(d));
+        continue;
+      }
+      summary.kept += under.size();
+      if (!under.empty()) report.reason += "; its " + documents_phrase(under.size()) + " kept (sync --prune removes them)";
+    }
+    report_file(summary, options, std::move(report));
   }
+  if (!pruned_roots.empty()) detail::forget_roots(library, pruned_roots);
+
+  // Documents whose file is surely gone from a root that was read go; the rest stay.
+  const std::set<std::string> found(scanned.files.begin(), scanned.files.end());
+  std::map<std::string, std::size_t> kept_behind_links;
+  for (const auto& d : documents) {
+    if (found.count(d.path)) continue;
+    const auto in = [&](const std::vector<fs::path>& folders) {
+      return std::any_of(folders.begin(), folders.end(), [&](const fs::path& f) { return detail::at_or_under(d.path, f.native()); });
+    };
+    const bool under_a_root =
+        std::any_of(roots.begin(), roots.end(), [&](const ScanRoot& root) { return detail::at_or_under(d.path, root.path.native()); });
+    if (!under_a_root || in(unseen_roots) || in(scanned.unseen)) continue;
+    fs::path missing_link;
+    switch (file_state(d.path, missing_link)) {
+      case FileState::present: break;
+      case FileState::gone:
+        if (library.remove_document(d.id)) report_file(summary, options, removed_report(d));
+        break;
+      case FileState::behind_missing_link: ++kept_behind_links[missing_link.string()]; break;
+    }
+  }
+  for (const auto& [link, count] : kept_behind_links) {
+    FileReport report;
+    report.path = link;
+    report.outcome = FileOutcome::failed;
+    report.reason = "symbolic link to something missing; " + documents_phrase(count) + " kept";
+    summary.kept += count;
+    report_file(summary, options, std::move(report));
+  }
+  // New roots named here are remembered, and so are new filters for known ones; a folder
+  // inside a known root is part of it, not a root of its own.
+  std::vector<ScanRoot> remember;
+  for (const auto& root : rememberable(roots)) {
+    if (std::find(pruned_roots.begin(), pruned_roots.end(), root.path) != pruned_roots.end()) continue;
+    bool inside = false, known = false;
+    for (const auto& other : stored.roots) {
+      known |= other.path == root.path;
+      inside |= other.path != root.path && detail::at_or_under(root.path.native(), other.path.native());
+    }
+    if ((!known && !inside) || (known && options.filters_given)) remember.push_back(root);
+  }
+  if (!remember.empty()) detail::remember_roots(library, remember, /*wanted_again=*/false);
   return summary;
 }
 

@@ -118,7 +118,7 @@ SquadReport evaluate_squad(const std::filesystem::path& file, const SquadOptions
       index::NewDocument record;
       record.document.path = title + "#" + std::to_string(++paragraph_number);
       record.document.title = title;
-      record.document.status = "ok";
+      record.document.status = ingest::DocumentStatus::ok;
       record.document.page_count = 1;
       std::vector<ingest::Page> pages{{1, context, ingest::PageStatus::ok}};
       record.chunks = chunk_records(pages, chunking, count);

@@ -13,7 +13,11 @@ inline std::filesystem::path shared_dir() {
   return DOCENT_SHARED_DIR;
 }
 inline std::filesystem::path source_dir() { return DOCENT_SOURCE_DIR; }
-inline std::filesystem::path docent_binary() { return DOCENT_BINARY; }
+// $DOCENT_TEST_BINARY runs the tests against another build (e.g. to see a test fail on main).
+inline std::filesystem::path docent_binary() {
+  if (const char* env = std::getenv("DOCENT_TEST_BINARY")) return env;
+  return DOCENT_BINARY;
+}
 
 // A fresh private folder under the system temp dir, removed when the object dies.
 class TempDir {

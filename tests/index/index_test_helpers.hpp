@@ -24,7 +24,7 @@ inline index::NewDocument make_document(const std::string& path, const std::stri
   document.document.size_bytes = 1234;
   document.document.mtime_ns = 1'700'000'000'000'000'000;
   document.document.page_count = static_cast<int>(chunk_texts.size());
-  document.document.status = "ok";
+  document.document.status = docent::ingest::DocumentStatus::ok;
   std::int64_t offset = 0;
   for (std::size_t i = 0; i < chunk_texts.size(); ++i) {
     const int page = static_cast<int>(i) + 1;

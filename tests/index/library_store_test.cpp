@@ -137,7 +137,7 @@ TEST(LibraryDocuments, PutAndGetRoundTrip) {
   EXPECT_EQ(by_path->page_count, 3);
   EXPECT_EQ(by_path->pages_without_text, 1);
   EXPECT_EQ(by_path->chunk_count, 3);
-  EXPECT_EQ(by_path->status, "ok");
+  EXPECT_EQ(by_path->status, docent::ingest::DocumentStatus::ok);
   EXPECT_EQ(by_path->ingested_at, "2026-01-02T03:04:05Z");
 
   auto pages = library.pages(id);
@@ -186,17 +186,20 @@ TEST(LibraryDocuments, DocumentsAreListedByPath) {
   EXPECT_EQ(all[1].path, "/b.pdf");
 }
 
-TEST(LibraryDocuments, RePutReplacesChunksAndSearchSeesOnlyNewText) {
+TEST(LibraryDocuments, RePutReplacesChunksKeepsTheIdAndSearchSeesOnlyNewText) {
   TempDir temp;
   Library library = Library::open(temp.path());
   const auto first = library.put_document(
       make_document("/docs/a.pdf", "Notes", {"the old walrus text", "more walrus"}));
+  const auto old_chunk = library.chunks(first).back().id;
   const auto second =
       library.put_document(make_document("/docs/a.pdf", "Notes", {"a fresh pelican text"}));
-  EXPECT_NE(first, second);
-  EXPECT_FALSE(library.document(first));
+  EXPECT_EQ(first, second);  // the document keeps its id
+  ASSERT_TRUE(library.document(first));
+  EXPECT_EQ(library.document(first)->chunk_count, 1);
   ASSERT_EQ(library.documents().size(), 1u);
   EXPECT_EQ(library.chunks(second).size(), 1u);
+  EXPECT_GT(library.chunks(second)[0].id, old_chunk);  // chunk ids are never reused
   EXPECT_TRUE(library.keyword_search("walrus", {}).empty());
   auto hits = library.keyword_search("pelican", {});
   ASSERT_EQ(hits.size(), 1u);
@@ -345,11 +348,11 @@ TEST(LibraryStats, CountsDocumentsByStatus) {
   ok.document.pages_without_text = 1;
   library.put_document(ok);
   auto broken = make_document("/broken.pdf", "", {});
-  broken.document.status = "broken";
+  broken.document.status = docent::ingest::DocumentStatus::broken;
   broken.document.error = "bad xref";
   library.put_document(broken);
   auto scanned = make_document("/scan.pdf", "", {});
-  scanned.document.status = "scanned";
+  scanned.document.status = docent::ingest::DocumentStatus::scanned;
   scanned.document.page_count = 3;
   scanned.document.pages_without_text = 3;
   library.put_document(scanned);

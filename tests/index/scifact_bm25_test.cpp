@@ -29,7 +29,7 @@ void load_corpus(Library& library, const std::filesystem::path& file) {
     index::NewDocument document;
     document.document.path = entry.at("_id").get<std::string>();
     document.document.title = entry.at("title").get<std::string>();
-    document.document.status = "ok";
+    document.document.status = docent::ingest::DocumentStatus::ok;
     index::ChunkRecord chunk;
     chunk.text = entry.at("text").get<std::string>();
     chunk.first_page = chunk.last_page = 1;

@@ -35,7 +35,7 @@ std::int64_t add_document(Library& library, std::int64_t model, const std::strin
                           std::mt19937& random) {
   NewDocument document;
   document.document.path = path;
-  document.document.status = "ok";
+  document.document.status = docent::ingest::DocumentStatus::ok;
   document.vector_model_id = model;
   for (int i = 0; i < chunks; ++i) {
     ChunkRecord chunk;

@@ -104,7 +104,7 @@ TEST(Check, MissingVectorsOfTheBoundModelAreReported) {
   {
     docent::test::RawDatabase db(home.path());
     db.execute("INSERT INTO embedding_models (name, file_hash, dimension, created_at) VALUES ('tiny', 'x', 2, 'now')");
-    db.execute("INSERT INTO settings (key, value) VALUES ('embedding.model', 'tiny')");
+    db.execute("INSERT INTO settings (key, value) VALUES ('embedding.model', '1')");  // the model's id, as `models add` binds it
     // Every chunk but one gets a vector.
     db.execute("INSERT INTO vectors (chunk_id, model_id, vector) SELECT id, 1, zeroblob(8) FROM chunks "
                "WHERE id != (SELECT max(id) FROM chunks)");

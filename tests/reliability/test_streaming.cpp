@@ -84,7 +84,7 @@ TEST(StreamedText, LargeFileIsStoredInBoundedPagesThatCoverEveryParagraph) {
 
   const auto document = library.find_document(file.string());
   ASSERT_TRUE(document);
-  EXPECT_EQ(document->status, "ok");
+  EXPECT_EQ(document->status, docent::ingest::DocumentStatus::ok);
   const auto pages = library.pages(document->id);
   ASSERT_EQ(int(pages.size()), document->page_count);
   EXPECT_GT(pages.size(), (24u << 20) / kPageLimit);
@@ -154,7 +154,7 @@ TEST(StreamedText, SigkillInsideTheWriteLeavesTheFileAbsentAndTheNextIngestCompl
   auto opened = docent::index::Library::open(library, docent::index::Library::Mode::read_only);
   const auto stored = opened.find_document(large.string());
   ASSERT_TRUE(stored);
-  EXPECT_EQ(stored->status, "ok");
+  EXPECT_EQ(stored->status, docent::ingest::DocumentStatus::ok);
   EXPECT_GT(stored->chunk_count, 0);
 
   // Peak memory does not follow the file's size (4x the bytes, same RSS give or take the

@@ -88,7 +88,7 @@ TEST_F(Pipeline, OneBadFileDoesNotStopTheBatch) {
   EXPECT_EQ(summary.failed, 1u);
   auto bad = library.find_document((docs.path() / "bad.pdf").string());
   ASSERT_TRUE(bad);  // recorded with its reason
-  EXPECT_EQ(bad->status, "broken");
+  EXPECT_EQ(bad->status, ingest::DocumentStatus::broken);
   EXPECT_FALSE(bad->error.empty());
   EXPECT_EQ(retrieval::keyword_search(library, {"lighthouses", 5}).size(), 1u);
 }

@@ -59,5 +59,23 @@ TEST(Scan, ReportsMissingAndUnsupported) {
   write(dir.path() / "x.png", "png");
   auto result = docent::retrieval::scan_paths({dir.path() / "nope", dir.path() / "x.png"}, {});
   EXPECT_TRUE(result.files.empty());
-  EXPECT_EQ(result.missing.size(), 2u);
+  ASSERT_EQ(result.problems.size(), 2u);
+  EXPECT_EQ(result.problems[0].kind, docent::retrieval::ScanProblemKind::missing);
+  EXPECT_EQ(result.problems[0].reason, "no such file or folder");
+  EXPECT_EQ(result.problems[1].kind, docent::retrieval::ScanProblemKind::unsupported);
+  EXPECT_EQ(result.problems[1].reason, "unsupported file type '.png'");
+  EXPECT_EQ(result.unseen, std::vector<fs::path>{dir.path() / "nope"});
+}
+
+TEST(Scan, AnExcludedFolderIsNotEnteredAndARemovedOneIsSkipped) {
+  docent::test::TempDir dir;
+  const auto& root = dir.path();
+  write(root / "a.md", "a");
+  write(root / "drafts" / "b.md", "b");
+  write(root / "gone" / "c.md", "c");
+  docent::retrieval::ScanRoot scan{root, {}};
+  scan.filters.exclude_globs = {"drafts"};
+  auto result = docent::retrieval::scan_paths({scan}, {root / "gone"});
+  EXPECT_EQ(result.files, std::vector<fs::path>{root / "a.md"});
+  EXPECT_TRUE(result.problems.empty());
 }

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "docent/ingest.hpp"  // DocumentStatus: what ingest found is what the library stores
+
 namespace docent::index {
 
 // Errors the CLI maps to exit codes.
@@ -27,6 +29,19 @@ struct LibraryBusy : LibraryError {  // another process holds the write lock pas
 // $DOCENT_HOME if set, else $XDG_DATA_HOME/docent, else ~/.local/share/docent.
 // An explicit `--library DIR` wins over both.
 std::filesystem::path resolve_library_dir(const std::optional<std::filesystem::path>& explicit_dir);
+
+// The keys of Library::setting, in one list: every module names them through these.
+namespace setting_key {
+inline constexpr const char* kChunkTargetTokens = "chunk.target_tokens";
+inline constexpr const char* kChunkMaxTokens = "chunk.max_tokens";
+inline constexpr const char* kChunkOverlapTokens = "chunk.overlap_tokens";
+inline constexpr const char* kChunkTokenCounter = "chunk.token_counter";  // what sized the chunks
+inline constexpr const char* kEmbeddingModel = "embedding.model";         // id of the bound model
+inline constexpr const char* kEmbeddingModelPath = "embedding.model_path";
+inline constexpr const char* kEmbeddingModelFileStamp = "embedding.model_file_stamp";  // size:mtime when bound
+inline constexpr const char* kIngestRoots = "ingest.roots";      // what sync re-scans, with its filters
+inline constexpr const char* kIngestRemoved = "ingest.removed";  // what `remove` took out of those roots
+}  // namespace setting_key
 
 struct PageRecord {
   int number = 0;
@@ -56,7 +71,7 @@ struct DocumentRecord {
   int page_count = 0;
   int pages_without_text = 0;
   std::int64_t chunk_count = 0;
-  std::string status;  // ingest::to_string(DocumentStatus)
+  ingest::DocumentStatus status = ingest::DocumentStatus::ok;
   std::string error;
   std::string ingested_at;  // ISO 8601 UTC
 };
@@ -127,9 +142,10 @@ struct SearchOptions {
 
 struct LibraryStats {
   std::int64_t documents = 0;
+  // Every document is in exactly one of these (ingest::is_failure decides): they add up.
   std::int64_t documents_ok = 0;
-  std::int64_t documents_failed = 0;   // needs_password, wrong_password, broken, unsupported
   std::int64_t documents_scanned = 0;  // opened, but no page has a text layer
+  std::int64_t documents_failed = 0;   // needs_password, wrong_password, broken, unsupported
   std::int64_t pages = 0;
   std::int64_t pages_without_text = 0;
   std::int64_t chunks = 0;
@@ -148,6 +164,9 @@ struct LibraryProblem {
 struct CheckReport {
   std::int64_t documents = 0;
   std::int64_t chunks = 0;
+  // FTS5's own integrity-check needs a connection that may write (it is issued as an INSERT,
+  // changing nothing): false when the library was opened read_only and it did not run.
+  bool search_postings_checked = false;
   std::vector<LibraryProblem> problems;
   bool consistent() const { return problems.empty(); }
 };
@@ -168,12 +187,16 @@ class Library {
 
   // Creates the folder (0700) and database (0600) if missing, runs migrations.
   // Throws LibraryError naming the file and reason if it cannot be opened. read_only never
-  // creates or migrates anything and works while another process writes; it also reads a
-  // library one upgrade behind when that upgrade only changes how text is indexed (search then
-  // works as it did before the upgrade). `on_upgrade` (may be empty) hears one line before an
-  // upgrade that rebuilds something large, such as the keyword index.
+  // creates, migrates or writes anything, works while another process writes, and works on a
+  // library this process may not write; it also reads a library one upgrade behind when that
+  // upgrade only changes how text is indexed (search then works as it did before the upgrade).
+  // `on_upgrade` (may be empty) hears one line before an upgrade that rebuilds something large,
+  // such as the keyword index.
   static Library open(const std::filesystem::path& dir, Mode mode = Mode::read_write,
                       const std::function<void(const std::string&)>& on_upgrade = {});
+  // Whether this process may write the library in `dir` (its folder and its database); a
+  // read-only one (folder 0555, database 0444, a read-only mount) is still opened read_only.
+  static bool can_write(const std::filesystem::path& dir);
   // Same but in memory: for evaluations that must not touch the user's library.
   static Library open_in_memory();
 
@@ -188,9 +211,12 @@ class Library {
   std::optional<DocumentRecord> find_document(const std::string& path) const;
   std::optional<DocumentRecord> document(std::int64_t id) const;
   std::vector<DocumentRecord> documents() const;
+  // Documents whose content has this sha256 (copies, or one file under two names).
+  std::vector<DocumentRecord> find_documents_by_hash(const std::string& content_hash) const;
 
-  // Replaces any document with the same path; one transaction; returns the new id (ids are
-  // never reused). After a crash there is either the whole new document or the old one.
+  // Replaces any document with the same path, which keeps its id (a new document gets a new
+  // one; ids of removed documents are never reused); one transaction; returns the id. Chunks
+  // always get new ids. After a crash there is either the whole new document or the old one.
   // Throws LibraryBusy if another process keeps the write lock past the busy timeout.
   std::int64_t put_document(const NewDocument& document);
   // The same for a document too large to hold in memory: written in parts through the returned

@@ -29,7 +29,12 @@ enum class DocumentStatus {
 };
 
 std::string_view to_string(PageStatus status);
+// The spelling stored in a library and printed by --json ("ok", "needs_password", ...).
 std::string_view to_string(DocumentStatus status);
+// The inverse of to_string; nothing for a spelling no DocumentStatus has.
+std::optional<DocumentStatus> parse_document_status(std::string_view text);
+// ok and scanned documents were read; every other status is a failure the user has to act on.
+bool is_failure(DocumentStatus status);
 
 struct Page {
   int number = 0;  // 1-based
@@ -137,6 +142,20 @@ struct SentenceSpan {
   std::size_t end = 0;
 };
 std::vector<SentenceSpan> sentence_spans(std::string_view text);
+
+// ---- UTF-8 ----
+
+// Bytes of the valid UTF-8 sequence `text` starts with (1 to 4), or 0 when its first byte does
+// not start one (or `text` is empty). Overlong forms and surrogates are not valid.
+std::size_t utf8_sequence_length(std::string_view text);
+bool is_valid_utf8(std::string_view text);
+
+// Any byte string (a file name need not be UTF-8) as valid UTF-8 text that comes back exactly:
+// each byte outside a valid UTF-8 sequence becomes \xNN and each backslash \\, as bash's $'...'
+// reads them. `when_invalid_only`: text that is valid UTF-8 comes back unchanged (for people).
+std::string escape_bytes(std::string_view bytes, bool when_invalid_only);
+// The inverse: \xNN and \\ decoded, any other character kept.
+std::string unescape_bytes(std::string_view text);
 
 // ---- files ----
 

@@ -58,6 +58,9 @@ EmbeddingBinding bind_embedding_model(index::Library& library, const std::filesy
 // The embedder the library is bound to, or nullopt for a keyword-only library. Throws
 // std::runtime_error when the bound file is gone or no longer matches the registered hash.
 std::optional<EmbeddingBinding> bound_embedder(const index::Library& library);
+// The registered model the library is bound to, without loading its file; nothing for a
+// keyword-only library or a binding to a model that is not registered.
+std::optional<index::EmbeddingModelRecord> bound_embedding_model(const index::Library& library);
 
 struct EmbedProgress {
   std::int64_t done = 0;
@@ -82,15 +85,36 @@ EmbedSummary embed_missing_chunks(index::Library& library, const EmbeddingBindin
 struct ScanOptions {
   std::vector<std::string> include_globs;  // e.g. "*.pdf"; empty = every supported type
   std::vector<std::string> exclude_globs;  // matched against the path relative to the scanned root
-  bool follow_symlinks = false;
+};
+
+// A file or folder to scan, with its own filters.
+struct ScanRoot {
+  std::filesystem::path path;
+  ScanOptions filters;
+};
+
+enum class ScanProblemKind { missing, permission_denied, unsupported, unreadable };
+std::string_view to_string(ScanProblemKind kind);
+
+struct ScanProblem {
+  std::string path;
+  ScanProblemKind kind = ScanProblemKind::missing;
+  std::string reason;  // one line: "no such file or folder", "permission denied", ...
 };
 
 // Expands files and folders (recursively) into the supported files they contain, sorted.
-// Paths that do not exist are reported in `missing`.
+// Symbolic links to folders are followed and each folder is entered once, so links that loop
+// end; a file reached by two routes (a link, a hard link, overlapping roots) is listed once.
+// Hidden entries are left out, and so is everything in `skip` (absolute) inside a root.
 struct ScanResult {
   std::vector<std::filesystem::path> files;
-  std::vector<std::string> missing;
+  // Roots that do not exist, folders that cannot be listed, unsupported files named as roots.
+  std::vector<ScanProblem> problems;
+  // Roots and folders whose content could not be listed: files there may exist unseen.
+  std::vector<std::filesystem::path> unseen;
 };
+ScanResult scan_paths(const std::vector<ScanRoot>& roots, const std::vector<std::filesystem::path>& skip = {});
+// Every root with the same filters.
 ScanResult scan_paths(const std::vector<std::filesystem::path>& roots, const ScanOptions& options);
 
 // Shell-style glob: '*' (no '/'), '**' (any, including '/'), '?', and [abc] classes.
@@ -99,20 +123,22 @@ bool glob_match(std::string_view pattern, std::string_view path);
 enum class FileOutcome {
   added,      // new document stored
   updated,    // content changed: chunks replaced
-  unchanged,  // same content hash: nothing rewritten, nothing parsed
-  failed,     // could not be read; recorded with its reason (needs password, broken...)
-  removed,    // sync: the file no longer exists
+  unchanged,  // same content hash and a readable document: nothing rewritten, nothing parsed
+  failed,     // could not be read (recorded with its reason when it became a document)
+  removed,    // sync: the file no longer exists, or --prune dropped it
 };
 std::string_view to_string(FileOutcome outcome);
 
 struct FileReport {
   std::string path;
   FileOutcome outcome = FileOutcome::added;
-  std::string status;  // document status ("ok", "needs_password", "broken", ...)
+  // The document's status; none when the file never became one (missing, permission denied).
+  std::optional<ingest::DocumentStatus> status;
   std::string reason;  // one line, for failures
   int pages = 0;
   int pages_without_text = 0;
   std::int64_t chunks = 0;
+  std::int64_t document_id = 0;  // 0 when there is no document
 };
 
 struct IngestProgress {
@@ -127,7 +153,13 @@ struct IngestProgress {
 struct IngestOptions {
   ingest::ChunkOptions chunking;
   std::optional<std::string> password;  // tried on encrypted PDFs; never stored
+  // Filters for the roots given. ingest remembers them per root; sync uses each root's own
+  // unless `filters_given`, when these replace them (and are remembered).
   ScanOptions scan;
+  bool filters_given = false;
+  // sync: also drop the documents of roots that are missing or cannot be read, and forget
+  // those roots. Without it they are kept and reported.
+  bool prune = false;
   std::function<void(const IngestProgress&)> on_progress;  // called after each file
   std::function<void(const FileReport&)> on_file;           // called after each file
   const std::atomic<bool>* cancel = nullptr;                // checked between files
@@ -136,6 +168,7 @@ struct IngestOptions {
 struct IngestSummary {
   std::vector<FileReport> files;
   std::size_t added = 0, updated = 0, unchanged = 0, failed = 0, removed = 0;
+  std::size_t kept = 0;  // sync: documents kept because their root or folder could not be seen
   std::int64_t pages = 0;
   double seconds = 0;
   bool cancelled = false;
@@ -147,15 +180,40 @@ std::vector<index::ChunkRecord> chunk_records(const std::vector<ingest::Page>& p
 
 // The library's token counter: the bound embedder's tokenizer, else a model-free approximation.
 ingest::TokenCounter token_counter_for(const index::Library& library);
+// What token_counter_for counts with, for people ("approximate", "<model name> tokenizer"),
+// without loading the model.
+std::string token_counter_name(const index::Library& library);
 
-// Ingests files (skipping unchanged ones by content hash). One document per transaction.
+// Ingests files and folders (skipping unchanged ones by content hash), one document per
+// transaction; a document keeps its id when its file is read again. Each root is remembered
+// with its filters for sync, and anything `remove` took out at or under it is wanted again.
 IngestSummary ingest_paths(index::Library& library, const std::vector<std::filesystem::path>& roots,
                            const IngestOptions& options);
 
-// Re-scans every folder/file the library knows: new, changed and deleted files.
-// `roots` empty = the roots recorded by earlier ingests.
+// Re-scans the roots (empty: every root ingested before) with their filters: new and changed
+// files are ingested, documents whose file is gone from a root that was read are removed.
+// Nothing is removed for what cannot be seen: a root that is missing or unreadable (an
+// unmounted drive) is reported (outcome failed) and its documents kept, as are documents
+// under folders that could not be listed -- unless options.prune.
 IngestSummary sync_library(index::Library& library, const std::vector<std::filesystem::path>& roots,
                            const IngestOptions& options);
+
+// The roots sync re-scans, with their filters, and what `remove` took out of them.
+struct LibraryRoots {
+  std::vector<ScanRoot> roots;
+  std::vector<std::filesystem::path> removed;
+};
+LibraryRoots library_roots(const index::Library& library);
+
+struct RemoveSummary {
+  std::vector<index::DocumentRecord> removed;
+  std::vector<std::string> forgotten_roots;  // roots sync no longer scans
+  std::vector<std::string> not_found;        // targets that matched nothing
+};
+// Each target is a document id, a document's path or a folder (everything under it), as
+// given or as printed by display (\xNN escapes for names that are not UTF-8). Remembered: sync
+// does not bring removed documents back, until their path is ingested again.
+RemoveSummary remove_from_library(index::Library& library, const std::vector<std::string>& targets);
 
 // ---- search ----
 
