@@ -6,29 +6,33 @@
 
 namespace docent::ingest {
 
-std::size_t utf8_sequence_length(std::string_view text) {
-  if (text.empty()) return 0;
-  std::size_t pos = 0;
-  const char32_t code_point = detail::decode_utf8(text, pos);
+namespace {
+
+// Bytes of the valid UTF-8 sequence at text[at], or 0 when a byte there is not part of one.
+std::size_t valid_length(std::string_view text, std::size_t at) {
+  std::size_t next = at;
+  const char32_t code_point = utf8::decode(text, next);
   // U+FFFD comes back after one byte for invalid input; an encoded U+FFFD takes three.
-  return code_point == 0xFFFD && pos == 1 ? 0 : pos;
+  return code_point == utf8::kReplacement && next == at + 1 ? 0 : next - at;
 }
 
 bool is_valid_utf8(std::string_view text) {
   for (std::size_t at = 0; at < text.size();) {
-    const std::size_t length = utf8_sequence_length(text.substr(at));
+    const std::size_t length = valid_length(text, at);
     if (length == 0) return false;
     at += length;
   }
   return true;
 }
 
+}  // namespace
+
 std::string escape_bytes(std::string_view bytes, bool when_invalid_only) {
   if (when_invalid_only && is_valid_utf8(bytes)) return std::string(bytes);
   std::string text;
   text.reserve(bytes.size());
   for (std::size_t at = 0; at < bytes.size();) {
-    const std::size_t length = utf8_sequence_length(bytes.substr(at));
+    const std::size_t length = valid_length(bytes, at);
     if (bytes[at] == '\\') {
       text += "\\\\";
       ++at;

@@ -145,11 +145,6 @@ std::vector<SentenceSpan> sentence_spans(std::string_view text);
 
 // ---- UTF-8 ----
 
-// Bytes of the valid UTF-8 sequence `text` starts with (1 to 4), or 0 when its first byte does
-// not start one (or `text` is empty). Overlong forms and surrogates are not valid.
-std::size_t utf8_sequence_length(std::string_view text);
-bool is_valid_utf8(std::string_view text);
-
 // Any byte string (a file name need not be UTF-8) as valid UTF-8 text that comes back exactly:
 // each byte outside a valid UTF-8 sequence becomes \xNN and each backslash \\, as bash's $'...'
 // reads them. `when_invalid_only`: text that is valid UTF-8 comes back unchanged (for people).
