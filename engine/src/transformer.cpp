@@ -167,7 +167,7 @@ void Transformer::forward(std::span<const std::int32_t> tokens, KvCache& cache, 
       if (ternary_attention_) {
         const TensorView* scales[] = {optional(TensorRole::attention_query_scale), optional(TensorRole::attention_key_scale),
                                       optional(TensorRole::attention_value_scale)};
-        bit_linear_many(projections, scales, 3, normed.data(), count, outputs);
+        bit_linear_many(projections, scales, 3, normed.data(), count, outputs, options_.bitnet_activations);
       } else {
         const TensorView* biases[] = {optional(TensorRole::attention_query_bias), optional(TensorRole::attention_key_bias),
                                       optional(TensorRole::attention_value_bias)};
@@ -186,7 +186,7 @@ void Transformer::forward(std::span<const std::int32_t> tokens, KvCache& cache, 
       ops::rms_norm(attended.data(), count, query_width, sub_norm.data(), epsilon);
     if (ternary_attention_)
       bit_linear(w.get(TensorRole::attention_output, layer), optional(TensorRole::attention_output_scale), attended.data(), count,
-                 projected.data());
+                 projected.data(), options_.bitnet_activations);
     else
       linear(w.get(TensorRole::attention_output, layer), nullptr, attended.data(), count, projected.data(), options_.rounding);
     ops::add(x.data(), projected.data(), static_cast<std::int64_t>(x.size()));
@@ -198,7 +198,7 @@ void Transformer::forward(std::span<const std::int32_t> tokens, KvCache& cache, 
       float* outputs[] = {gate.data(), up.data()};
       if (ternary_ffn_) {
         const TensorView* scales[] = {optional(TensorRole::ffn_gate_scale), optional(TensorRole::ffn_up_scale)};
-        bit_linear_many(projections, scales, 2, normed.data(), count, outputs);
+        bit_linear_many(projections, scales, 2, normed.data(), count, outputs, options_.bitnet_activations);
       } else {
         const TensorView* no_biases[] = {nullptr, nullptr};
         linear_many(projections, no_biases, 2, normed.data(), count, outputs, options_.rounding);
@@ -213,7 +213,8 @@ void Transformer::forward(std::span<const std::int32_t> tokens, KvCache& cache, 
     if (ffn_down_hadamard_block_ > 0)
       for (int t = 0; t < count; ++t) walsh_hadamard_blocks(&gate[static_cast<std::size_t>(t * p.ffn)], p.ffn, ffn_down_hadamard_block_);
     if (ternary_ffn_)
-      bit_linear(w.get(TensorRole::ffn_down, layer), optional(TensorRole::ffn_down_scale), gate.data(), count, projected.data());
+      bit_linear(w.get(TensorRole::ffn_down, layer), optional(TensorRole::ffn_down_scale), gate.data(), count, projected.data(),
+                 options_.bitnet_activations);
     else
       linear(w.get(TensorRole::ffn_down, layer), nullptr, gate.data(), count, projected.data(), options_.rounding);
     ops::add(x.data(), projected.data(), static_cast<std::int64_t>(x.size()));

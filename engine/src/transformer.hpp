@@ -8,6 +8,7 @@
 #include <span>
 #include <vector>
 
+#include "bitnet/bit_linear.hpp"
 #include "kv_cache.hpp"
 #include "matmul.hpp"
 #include "model_weights.hpp"
@@ -19,6 +20,8 @@ struct DecoderOptions {
   // With an F16 cache, the reference also rounds queries and attention probabilities to F16
   // before the two attention products; mirror it (only matters at the 1e-4 level).
   bool round_attention_like_reference = true;
+  // BitNet's int8 activations: per token as BitNet b1.58 does, or as llama.cpp's Q8_K.
+  Int8Activations bitnet_activations = Int8Activations::per_token;
 };
 
 class Transformer {

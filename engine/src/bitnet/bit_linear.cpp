@@ -6,6 +6,7 @@
 
 #include "matmul.hpp"
 #include "quant/dequantize.hpp"
+#include "quant/quantize.hpp"
 
 namespace docent::engine {
 
@@ -42,10 +43,13 @@ void apply_output_scale(const TensorView* scale, std::int64_t count, float* outp
 }  // namespace
 
 void bit_linear_many(const TensorView* const* weights, const TensorView* const* output_scales, int count,
-                     const float* input, std::int64_t tokens, float* const* outputs) {
+                     const float* input, std::int64_t tokens, float* const* outputs, Int8Activations activations) {
   const std::int64_t width = weights[0]->row_length();
   std::vector<float> rounded(input, input + tokens * width);
-  round_trip_int8_rows(rounded.data(), tokens, width);
+  if (activations == Int8Activations::per_256_values && width % 256 == 0)
+    for (std::int64_t t = 0; t < tokens; ++t) round_trip_q8_k(rounded.data() + t * width, width);
+  else
+    round_trip_int8_rows(rounded.data(), tokens, width);
   for (int i = 0; i < count; ++i) {
     linear(*weights[i], nullptr, rounded.data(), tokens, outputs[i], ActivationRounding::none);
     apply_output_scale(output_scales[i], tokens * weights[i]->row_count(), outputs[i]);
@@ -53,11 +57,11 @@ void bit_linear_many(const TensorView* const* weights, const TensorView* const* 
 }
 
 void bit_linear(const TensorView& weight, const TensorView* output_scale, const float* input, std::int64_t tokens,
-                float* output) {
+                float* output, Int8Activations activations) {
   const TensorView* weights[] = {&weight};
   const TensorView* scales[] = {output_scale};
   float* outputs[] = {output};
-  bit_linear_many(weights, scales, 1, input, tokens, outputs);
+  bit_linear_many(weights, scales, 1, input, tokens, outputs, activations);
 }
 
 void squared_relu_multiply(float* gate, const float* up, std::int64_t count) {
