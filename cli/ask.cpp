@@ -53,7 +53,9 @@ int run_ask(const GlobalOptions& globals, AskFlags& flags) {
     return answer.found ? kOk : kNotFound;
   }
   if (!answer.found) {
-    std::cout << answer.text << "\n(searched " << library.stats().documents << " documents; try other words, or `docent search`.)\n";
+    std::cout << answer.text << "\n";
+    if (!answer.abstain_reason.empty()) std::cout << "(" << answer.abstain_reason << ")\n";
+    std::cout << "(searched " << library.stats().documents << " documents; try other words, or `docent search`.)\n";
     return kNotFound;
   }
   print_answer(answer);
@@ -78,7 +80,11 @@ const bool registered = register_command(60, [](CLI::App& app, GlobalOptions& gl
   ask->add_flag("--show-thinking", flags->show_thinking, "Stream a reasoning model's <think> span (to stderr, dimmed on a terminal)");
   ask->footer("The model: --model, else $DOCENT_MODEL, else `docent config set generator.model FILE`.\n"
               "Without a language model the answer is extractive: the best-matching sentences, each cited.\n"
-              "If nothing relevant is found it says so (exit 4) instead of guessing.");
+              "When the passages found do not cover enough of the question's words it says so (exit 4) instead\n"
+              "of quoting or generating from unrelated sentences; --json gives the reason as abstain_reason.\n"
+              "A generated answer is checked against its sources: each sentence's [n] must share words (and\n"
+              "every number) with source n; a sentence without a marker is linked to the source it restates\n"
+              "(\"attributed\") or flagged \"unsupported\". The passages read are listed under the answer.");
   ask->callback([&globals, &exit_code, flags] { exit_code = run_ask(globals, *flags); });
 });
 

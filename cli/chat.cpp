@@ -120,7 +120,9 @@ int run_chat(const GlobalOptions& globals, ChatFlags& flags) {
       out["rewrite_note"] = reply.rewrite.note;
       std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     } else if (!reply.answer.found) {
-      std::cout << reply.answer.text << " (try other words, or /reset to start a new topic)\n";
+      std::cout << reply.answer.text
+                << (reply.answer.abstain_reason.empty() ? "" : " (" + reply.answer.abstain_reason + ")")
+                << " (try other words, or /reset to start a new topic)\n";
     } else {
       print_answer(reply.answer);
       if (reply.answer.generation && !globals.quiet)

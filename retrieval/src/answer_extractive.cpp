@@ -145,11 +145,19 @@ Evidence weigh_evidence(const AssembledContext& context, const std::string& ques
   std::stable_sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return a.score > b.score; });
   Evidence evidence;
   evidence.kind = kind;
-  for (const auto& candidate : candidates)
-    if (candidate.coverage > evidence.coverage) {
-      evidence.coverage = candidate.coverage;
-      evidence.kind_found = candidate.kind;
+  for (const auto& candidate : candidates) {
+    evidence.coverage = std::max(evidence.coverage, candidate.coverage);
+    evidence.joint_coverage = std::max(evidence.joint_coverage, candidate.joint_coverage);
+  }
+  if (total_weight > 0) {
+    double found = 0;
+    for (std::size_t q = 0; q < wanted.size(); ++q) {
+      double best = 0;
+      for (const auto& strength : match) best = std::max(best, strength[q]);
+      if (counts_for_coverage(q)) found += weight[q] * best;
     }
+    evidence.context_coverage = found / total_weight;
+  }
   if (ranked)
     for (const auto& candidate : candidates)
       ranked->push_back({static_cast<std::size_t>(candidate.window - context.windows.data()), candidate.sentence,
@@ -213,8 +221,11 @@ Answer answer_extractive(const index::Library& library, const std::string& quest
 }  // namespace docent::retrieval
 
 namespace docent::retrieval {
+bool Evidence::enough() const { return joint_coverage >= kAnswerCoverage; }
+
 std::string Evidence::reason() const {
-  if (coverage <= 0) return "no passage in the library shares the question's words";
-  return "the best-matching sentence covers too little of the question";
+  if (context_coverage <= 0) return "no passage in the library shares the question's words";
+  if (context_coverage < kAnswerCoverage) return "the passages found name too little of what the question asks about";
+  return "no sentence covers enough of the question's words";
 }
 }  // namespace docent::retrieval

@@ -8,6 +8,7 @@
 #include "docent/engine.hpp"
 #include "docent/retrieval.hpp"
 #include "attribution.hpp"
+#include "evidence.hpp"
 #include "generation.hpp"
 #include "text_terms.hpp"
 
@@ -125,8 +126,15 @@ Answer answer_with_generator(const index::Library& library, const std::string& q
       fitted.context.token_budget =
           std::min(options.context.token_budget / kFollowUpBudgetShare, static_cast<std::size_t>(room));
       const AssembledContext found = assemble_context(library, search_query, fitted.context, count);
-      answer.found = !found.windows.empty();
-      if (answer.found) {
+      // The sources shown before may answer it too.
+      AssembledContext seen = found;
+      seen.windows.insert(seen.windows.end(), transcript->windows.begin(), transcript->windows.end());
+      auto evidence = weigh_evidence(seen, search_query, options.focus);
+      answer.found = !found.windows.empty() && evidence.enough();
+      if (!answer.found) {
+        answer.context = found;
+        answer.abstain_reason = evidence.reason();
+      } else {
         messages = std::move(base);
         messages.push_back({"user", follow_up_prompt(*transcript, found, question)});
       }
@@ -153,7 +161,10 @@ Answer answer_with_generator(const index::Library& library, const std::string& q
     AnswerOptions fitted = options;
     fitted.context.token_budget = std::min(options.context.token_budget, room > overhead ? room - overhead : 0);
     answer.context = assemble_context(library, search_query, fitted.context, count);
-    answer.found = !answer.context.windows.empty();
+    // Weak evidence: the model is not asked, so it cannot dress unrelated passages up as an answer.
+    auto evidence = weigh_evidence(answer.context, search_query, options.focus);
+    answer.found = !answer.context.windows.empty() && evidence.enough();
+    if (!answer.found) answer.abstain_reason = evidence.reason();
     std::string sources = build_prompt(answer.context, question);
     if (!loaded.defaults.system_turn) {
       // R1 distills are tuned to take instructions in the user turn rather than a system prompt.

@@ -165,6 +165,17 @@ TEST(Cli, ExtractiveAskQuotesAndCitesTheAnswerToEverySampleQuestion) {
   auto none = run_docent(home.path(), "--json ask " + quote("What is the capital of Mongolia?"));
   EXPECT_EQ(none.exit_code, 4);
   EXPECT_FALSE(nlohmann::json::parse(none.out)["found"].get<bool>());
+  // Weak evidence (the topic's words are there, what is asked about is not): says so too, with
+  // the reason, instead of quoting sentences about something else.
+  auto weak = run_docent(home.path(), "--json ask " + quote("When did Brennmoor build its first airport?"));
+  EXPECT_EQ(weak.exit_code, 4) << weak.out;
+  auto declined = nlohmann::json::parse(weak.out);
+  EXPECT_FALSE(declined["found"].get<bool>());
+  EXPECT_FALSE(declined["abstain_reason"].get<std::string>().empty());
+  EXPECT_TRUE(declined["citations"].empty());
+  auto weak_text = run_docent(home.path(), "ask " + quote("When did Brennmoor build its first airport?"));
+  EXPECT_EQ(weak_text.exit_code, 4);
+  EXPECT_NE(weak_text.out.find("No passage in the library answers this question."), std::string::npos) << weak_text.out;
 }
 
 TEST(Cli, EveryManifestPdfInOneRunWithoutACrash) {

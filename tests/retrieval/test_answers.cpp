@@ -135,3 +135,20 @@ TEST(ExtractiveAnswer, PrefersTheSentenceWithTheDateOverTheOpening) {
   ASSERT_TRUE(answer.found);
   EXPECT_NE(answer.sentences.front().text.find("14 May 1889"), std::string::npos) << answer.text;
 }
+
+TEST(ExtractiveAnswer, SaysSoWhenThePassagesCoverTooLittleOfTheQuestion) {
+  auto library = library_with(
+      "history.pdf",
+      {"The Brennmoor Street Railway Company was founded in 1887. Its first line opened on 14 May 1889 and ran "
+       "from the station to Market Square. By 1895 the horse network had grown to four lines."});
+  // The topic's words are there; what is asked about is not.
+  auto answer = retrieval::answer_extractive(library, "Who designed the airport terminal at Brennmoor?", {});
+  EXPECT_FALSE(answer.found) << answer.text;
+  EXPECT_FALSE(answer.abstain_reason.empty());
+  EXPECT_TRUE(answer.sentences.empty());
+  EXPECT_TRUE(answer.citations.empty());
+  // The same library answers what it holds.
+  auto held = retrieval::answer_extractive(library, "When did the first Brennmoor line open?", {});
+  EXPECT_TRUE(held.found);
+  EXPECT_TRUE(held.abstain_reason.empty());
+}
