@@ -10,7 +10,9 @@
 # only network used is the Debian mirror, read at run time from this machine's apt sources.
 # Usage: sudo bash scripts/fresh-machine.sh [--quickstart-only]
 # Environment: FRESH_ROOT=DIR builds the root there (default: a new folder under /var/tmp);
-#   KEEP_ROOT=1 leaves it behind for a look (mounts are always undone).
+#   KEEP_ROOT=1 leaves it behind for a look (mounts are always undone);
+#   FRESH_CCACHE=DIR compiles through ccache with DIR as its cache (the root gets the ccache
+#   package first; every other package and step is still a new machine's), for a quick re-run.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 ONLY_QUICKSTART=0
@@ -103,10 +105,21 @@ mount_into "$ROOT/sys" --rbind /sys
 mount_into "$ROOT/dev" --rbind /dev
 
 # A clean login environment, as on a new machine.
+cache_environment=()
 in_root() {
   chroot "$ROOT" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
-    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin bash -lc "$1"
+    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${cache_environment[@]}" bash -lc "$1"
 }
+if [ -n "${FRESH_CCACHE:-}" ]; then
+  mkdir -p "$FRESH_CCACHE"
+  mount_into "$ROOT/var/cache/docent-ccache" --bind "$FRESH_CCACHE"
+  in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ccache >/dev/null" ||
+    die "could not install ccache in the root"
+  # Paths relative to the checkout, so objects compiled from another checkout are found.
+  cache_environment=(CCACHE_DIR=/var/cache/docent-ccache CCACHE_BASEDIR=/root/docent CCACHE_NOHASHDIR=1
+    "CMAKE_ARGS=-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache")
+  say "compiling through ccache ($FRESH_CCACHE)"
+fi
 results=()
 step() {  # step NAME COMMAND: runs COMMAND in the root, logs it, records time and exit code
   local name=$1 command=$2 log="$ROOT.$1.log" begun code
