@@ -32,6 +32,7 @@ void round_activations(TensorType weight_type, float* values, std::int64_t count
       round_trip_q8_0(values, count);
       return;
     case TensorType::q4_k: case TensorType::q5_k: case TensorType::q6_k:
+    case TensorType::tq1_0: case TensorType::tq2_0: case TensorType::i2_s_rows:  // llama.cpp's Q8_K for ternary
       round_trip_q8_k(values, count);
       return;
     default: return;

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/kernels.hpp"
 #include "matmul.hpp"
 #include "quant/dequantize.hpp"
 #include "quant/quantize.hpp"
+#include "quant/ternary.hpp"
 
 namespace docent::engine {
 
@@ -45,6 +47,21 @@ void apply_output_scale(const TensorView* scale, std::int64_t count, float* outp
 void bit_linear_many(const TensorView* const* weights, const TensorView* const* output_scales, int count,
                      const float* input, std::int64_t tokens, float* const* outputs, Int8Activations activations) {
   const std::int64_t width = weights[0]->row_length();
+  if (const kernels::KernelSet* set = kernels::active_kernel_set(); set != nullptr && count <= 8) {
+    const kernels::PackedMatrix* packed[8];
+    bool all_packed = true;
+    for (int i = 0; i < count; ++i) {
+      packed[i] = weights[i]->packed;
+      all_packed = all_packed && packed[i] != nullptr && is_ternary(packed[i]->type());
+    }
+    if (all_packed && kernels::can_share_activations(packed, count)) {
+      kernels::packed_linear_many(packed, outputs, count, input, tokens, *set,
+                                  activations == Int8Activations::per_token ? kernels::Int8Scale::per_row
+                                                                            : kernels::Int8Scale::per_block);
+      for (int i = 0; i < count; ++i) apply_output_scale(output_scales[i], tokens * weights[i]->row_count(), outputs[i]);
+      return;
+    }
+  }
   std::vector<float> rounded(input, input + tokens * width);
   if (activations == Int8Activations::per_256_values && width % 256 == 0)
     for (std::int64_t t = 0; t < tokens; ++t) round_trip_q8_k(rounded.data() + t * width, width);

@@ -102,6 +102,26 @@ void quantize_blocks256_portable(const float* x, ActivationBlock256* out, std::i
   for (std::int64_t b = 0; b < blocks; ++b) quantize_block256(x + 256 * b, out[b]);
 }
 
+void quantize_blocks256_row_scaled(const float* x, ActivationBlock256* out, std::int64_t blocks) {
+  // The same arithmetic as bitnet/bit_linear.cpp's quantize_rows_int8 (the scalar reference).
+  float largest = 0;
+  for (std::int64_t i = 0; i < 256 * blocks; ++i) largest = std::max(largest, std::fabs(x[i]));
+  const float inverse = largest > 0 ? 127.0f / largest : 0.0f, d = largest / 127.0f;
+  for (std::int64_t b = 0; b < blocks; ++b) {
+    ActivationBlock256& block = out[b];
+    block.d = d;
+    for (int g = 0; g < 16; ++g) {
+      std::int32_t sum = 0;
+      for (int j = 0; j < 16; ++j) {
+        const auto q = static_cast<std::int8_t>(std::clamp(std::nearbyint(x[256 * b + 16 * g + j] * inverse), -128.0f, 127.0f));
+        block.q[16 * g + j] = q;
+        sum += q;
+      }
+      block.sums16[g] = sum;
+    }
+  }
+}
+
 bool use_wide_quantizer() {
 #if defined(__x86_64__) && defined(__GNUC__)
   static const bool wide = attention::avx512_available() && std::getenv("DOCENT_KERNELS") == nullptr;
@@ -115,6 +135,8 @@ ActivationFormat activation_format(TensorType weight_type) {
   switch (weight_type) {
     case TensorType::q4_k: case TensorType::q5_k: case TensorType::q6_k: return ActivationFormat::blocks256;
     case TensorType::f16: return ActivationFormat::half_rounded_floats;
+    // llama.cpp's rounding for its ternary products (Q8_K); bit_linear asks for row_scaled.
+    case TensorType::tq1_0: case TensorType::tq2_0: case TensorType::i2_s_rows: return ActivationFormat::blocks256;
     default: return ActivationFormat::blocks32;
   }
 }
@@ -129,6 +151,7 @@ void QuantizedActivations::quantize(ActivationFormat format, const float* input,
       row_bytes_ = static_cast<std::size_t>(blocks_per_row_) * sizeof(ActivationBlock32);
       break;
     case ActivationFormat::blocks256:
+    case ActivationFormat::blocks256_row_scaled:
       blocks_per_row_ = columns / 256;
       row_bytes_ = static_cast<std::size_t>(blocks_per_row_) * sizeof(ActivationBlock256);
       break;
@@ -155,6 +178,8 @@ void QuantizedActivations::quantize(ActivationFormat format, const float* input,
       auto* blocks = reinterpret_cast<ActivationBlock32*>(row_start);
       if (wide) quantize_blocks32_avx512(x, blocks, blocks_per_row_);
       else quantize_blocks32_portable(x, blocks, blocks_per_row_);
+    } else if (format == ActivationFormat::blocks256_row_scaled) {
+      quantize_blocks256_row_scaled(x, reinterpret_cast<ActivationBlock256*>(row_start), blocks_per_row_);
     } else {
       auto* blocks = reinterpret_cast<ActivationBlock256*>(row_start);
       if (wide) quantize_blocks256_avx512(x, blocks, blocks_per_row_);

@@ -17,13 +17,16 @@
 
 namespace docent::engine::kernels {
 
-enum class ActivationFormat { blocks32, blocks256, half_rounded_floats };
+// blocks256_row_scaled: blocks of 256 as blocks256, but one scale for the whole row
+// (max |x| / 127), the same in every block: BitNet's per-token int8 activations.
+enum class ActivationFormat { blocks32, blocks256, blocks256_row_scaled, half_rounded_floats };
 // True when quantize() uses the AVX-512 loops for blocks (same results, bit for bit, as the
 // portable ones, which run when the CPU lacks AVX-512 or DOCENT_KERNELS forces a narrower path).
 bool use_wide_quantizer();
 // The portable block quantizers: the reference the AVX-512 ones (activations_avx512.hpp) match.
 void quantize_blocks32_portable(const float* x, ActivationBlock32* out, std::int64_t blocks);
 void quantize_blocks256_portable(const float* x, ActivationBlock256* out, std::int64_t blocks);
+void quantize_blocks256_row_scaled(const float* x, ActivationBlock256* out, std::int64_t blocks);
 ActivationFormat activation_format(TensorType weight_type);
 
 // round_to_half (quant/half.hpp) for a whole row, branch-free so that it vectorizes (with SSE2

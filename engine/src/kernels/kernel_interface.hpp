@@ -29,6 +29,7 @@ struct KernelSet {
   const char* name;
   GroupKernel q4_0, q8_0, q4_k, q6_k, int4_channel;
   GroupKernel f16;  // F32 arithmetic only; activations as ActivationFormat::half_rounded_floats
+  GroupKernel ternary;  // TQ1_0, TQ2_0, I2_S_ROWS (one packed layout); activations in blocks of 256
   HalfRounder round_to_half;  // F16C conversions there and back
 };
 

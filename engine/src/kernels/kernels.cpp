@@ -65,6 +65,7 @@ GroupKernel kernel_for(const KernelSet& set, TensorType type) {
     case TensorType::q6_k: return set.q6_k;
     case TensorType::int4_channel: return set.int4_channel;
     case TensorType::f16: return set.f16;
+    case TensorType::tq1_0: case TensorType::tq2_0: case TensorType::i2_s_rows: return set.ternary;
     default: return nullptr;
   }
 }
@@ -85,10 +86,10 @@ std::int64_t tokens_per_sweep(std::size_t activation_row_bytes, ActivationFormat
 }  // namespace
 
 void packed_linear(const PackedMatrix& weight, const float* input, std::int64_t tokens, float* output,
-                   const KernelSet& set) {
+                   const KernelSet& set, Int8Scale scale) {
   const PackedMatrix* weights[] = {&weight};
   float* outputs[] = {output};
-  packed_linear_many(weights, outputs, 1, input, tokens, set);
+  packed_linear_many(weights, outputs, 1, input, tokens, set, scale);
 }
 
 bool can_share_activations(const PackedMatrix* const* weights, int count) {
@@ -100,12 +101,14 @@ bool can_share_activations(const PackedMatrix* const* weights, int count) {
 }
 
 void packed_linear_many(const PackedMatrix* const* weights, float* const* outputs, int count, const float* input,
-                        std::int64_t tokens, const KernelSet& set) {
+                        std::int64_t tokens, const KernelSet& set, Int8Scale scale) {
   // Per calling thread, reused across calls. Workers must reach it through this reference: a
   // lambda naming the thread_local itself would see the worker's own (empty) instance.
   thread_local QuantizedActivations scratch;
   QuantizedActivations& activations = scratch;
-  activations.quantize(activation_format(weights[0]->type()), input, tokens, weights[0]->columns(), set.round_to_half);
+  ActivationFormat format = activation_format(weights[0]->type());
+  if (scale == Int8Scale::per_row && format == ActivationFormat::blocks256) format = ActivationFormat::blocks256_row_scaled;
+  activations.quantize(format, input, tokens, weights[0]->columns(), set.round_to_half);
   // The matrices' row groups form one index space, so a single parallel region (one wake-up of
   // the workers) covers them all: a decode step has few enough rows that this matters.
   constexpr int kMaxMatrices = 8;

@@ -30,6 +30,10 @@ inline __m256i high_bits_half(__m256i v, int s) {
   return _mm256_slli_epi16(_mm256_and_si256(_mm256_srl_epi16(v, _mm_cvtsi32_si128(2 * s)), _mm256_set1_epi8(0x03)), 4);
 }
 inline IntVec high_bits_q6(IntVec v, int s) { return {high_bits_half(v.lo, s), high_bits_half(v.hi, s)}; }
+inline __m256i two_bits_half(__m256i v, int s) {
+  return _mm256_and_si256(_mm256_srl_epi16(v, _mm_cvtsi32_si128(2 * s)), _mm256_set1_epi8(0x03));
+}
+inline IntVec two_bits(IntVec v, int s) { return {two_bits_half(v.lo, s), two_bits_half(v.hi, s)}; }
 inline __m256i dot_half(__m256i w, __m256i a) {
   return _mm256_madd_epi16(_mm256_maddubs_epi16(w, a), _mm256_set1_epi16(1));
 }
@@ -108,7 +112,8 @@ void round_to_half_f16c(const float* input, float* output, std::int64_t count) {
 }  // namespace
 
 const KernelSet* avx2_kernel_set() {
-  static const KernelSet set{"avx2", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel, kernel_f16, round_to_half_f16c};
+  static const KernelSet set{"avx2", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel, kernel_f16,
+                              kernel_ternary, round_to_half_f16c};
   return &set;
 }
 

@@ -27,6 +27,9 @@ inline IntVec or_bytes(IntVec a, IntVec b) { return _mm512_or_si512(a, b); }
 inline IntVec high_bits_q6(IntVec v, int s) {
   return _mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(v, 2 * s), _mm512_set1_epi8(0x03)), 4);
 }
+inline IntVec two_bits(IntVec v, int s) {
+  return _mm512_and_si512(_mm512_srl_epi16(v, _mm_cvtsi32_si128(2 * s)), _mm512_set1_epi8(0x03));
+}
 inline IntVec dot_small(IntVec acc, IntVec w, std::int32_t a4) { return _mm512_dpbusd_epi32(acc, w, _mm512_set1_epi32(a4)); }
 inline IntVec dot_full(IntVec acc, IntVec w, std::int32_t a4) { return _mm512_dpbusd_epi32(acc, w, _mm512_set1_epi32(a4)); }
 inline IntVec add(IntVec a, IntVec b) { return _mm512_add_epi32(a, b); }
@@ -70,7 +73,8 @@ void round_to_half_f16c(const float* input, float* output, std::int64_t count) {
 }  // namespace
 
 const KernelSet* avx512_kernel_set() {
-  static const KernelSet set{"avx512-vnni", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel, kernel_f16, round_to_half_f16c};
+  static const KernelSet set{"avx512-vnni", kernel_q4_0, kernel_q8_0, kernel_q4_k, kernel_q6_k, kernel_int4_channel, kernel_f16,
+                              kernel_ternary, round_to_half_f16c};
   return &set;
 }
 

@@ -11,6 +11,7 @@
 #include "quant/blocks.hpp"
 #include "parallel/thread_pool.hpp"
 #include "quant/dequantize.hpp"
+#include "quant/ternary.hpp"
 
 namespace docent::engine::kernels {
 
@@ -189,6 +190,28 @@ bool pack_row_block_directly(TensorType type, const std::uint8_t* source, int r,
   }
 }
 
+// Ternary rows: every 256 columns decoded to codes, then spread over the 16 lines.
+void pack_ternary_group(const TensorView& weight, std::int64_t group, std::int64_t blocks, std::uint8_t* group_start) {
+  const std::int64_t first_row = group * kGroupRows, rows = std::min<std::int64_t>(kGroupRows, weight.row_count() - first_row);
+  std::uint8_t codes[256];
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const void* row = weight.row(first_row + r);
+    for (std::int64_t b = 0; b < blocks; ++b) {
+      std::uint8_t* packed = group_start + static_cast<std::size_t>(b) * (64 + 1024);
+      float scale;
+      decode_ternary_block(weight.type, row, b, codes, &scale);
+      std::memcpy(packed + 4 * r, &scale, sizeof(scale));
+      std::uint8_t* lines = packed + 64;
+      for (int line = 0; line < 16; ++line)
+        for (int i = 0; i < 4; ++i) {
+          std::uint8_t byte = 0;
+          for (int s = 0; s < 4; ++s) byte |= static_cast<std::uint8_t>(codes[64 * s + 4 * line + i] << (2 * s));
+          lines[64 * line + 4 * r + i] = byte;
+        }
+    }
+  }
+}
+
 // F16 is a transpose of 16 rows: written column by column, so the group's output is one
 // sequential stream (row by row, every row would touch all of the group's cache lines).
 void pack_f16_group(const TensorView& weight, std::int64_t group, std::uint8_t* group_start) {
@@ -211,12 +234,14 @@ std::size_t packed_block_bytes(TensorType type) {
     case TensorType::q6_k: return 32 + 256 + 3072;
     case TensorType::int4_channel: return 256;
     case TensorType::f16: return 32 * 16 * 2;
+    case TensorType::tq1_0: case TensorType::tq2_0: case TensorType::i2_s_rows: return 64 + 1024;
     default: return 0;
   }
 }
 
 std::int64_t packed_block_columns(TensorType type) {
   if (type == TensorType::f16) return 32;
+  if (is_ternary(type)) return 256;  // I2_S_ROWS's two 128-blocks share one row scale
   const auto traits = type_traits(type);
   return traits ? traits->block_elements : 0;
 }
@@ -278,6 +303,11 @@ PackedMatrix::PackedMatrix(const TensorView& weight)
   ThreadPool::shared().parallel_for(groups(), 4, [&](std::int64_t first_group, std::int64_t end_group) {
     if (type_ == TensorType::f16) {
       for (std::int64_t g = first_group; g < end_group; ++g) pack_f16_group(weight, g, storage_ + static_cast<std::size_t>(g) * group_bytes_);
+      return;
+    }
+    if (is_ternary(type_)) {
+      for (std::int64_t g = first_group; g < end_group; ++g)
+        pack_ternary_group(weight, g, blocks_per_row_, storage_ + static_cast<std::size_t>(g) * group_bytes_);
       return;
     }
     DecodedBlock decoded;

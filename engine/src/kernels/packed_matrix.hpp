@@ -23,6 +23,9 @@
 //        (q in 0..63 is the source's value + 32)
 //   INT4_CHANNEL (32 columns, 256 bytes): lines as Q4_0, no block scale; the group starts with
 //        the 16 rows' F32 scales (64 bytes) before its first block
+//   TQ1_0, TQ2_0, I2_S_ROWS (256 columns, 1088 bytes): scale[16] f32 (the block's d, or the row's
+//        I2_S scale) | 16 lines: line L byte (r,i) bits 2s..2s+1 = code t+1 of column 64s+4L+i
+//        (the kernel subtracts the activations' sum for the +1)
 //   F16 (32 columns, 1024 bytes): for each column c, the 16 rows' halves side by side (32 bytes:
 //        half 16c + r is w(r, c)), so one 256-bit load and one conversion give 16 rows' weights
 //        of a column as floats. Only matrices whose width is a multiple of 32 are packed.

@@ -144,6 +144,41 @@ void quantize_row_i2s_rows(const float* in, void* row, std::int64_t count) {
   std::memcpy(bytes + kI2sRowHeaderBytes, tensor.data(), static_cast<std::size_t>(count / 4));
 }
 
+void decode_ternary_block(TensorType type, const void* row, std::int64_t block, std::uint8_t* codes, float* scale) {
+  switch (type) {
+    case TensorType::tq1_0: {
+      const BlockTQ1_0& source = static_cast<const BlockTQ1_0*>(row)[block];
+      for (int m = 0; m < 32; ++m)
+        for (int k = 0; k < 5; ++k) codes[32 * k + m] = static_cast<std::uint8_t>(ternary_digit(source.qs[m], k));
+      for (int m = 0; m < 16; ++m)
+        for (int k = 0; k < 5; ++k) codes[160 + 16 * k + m] = static_cast<std::uint8_t>(ternary_digit(source.qs[32 + m], k));
+      for (int j = 0; j < 4; ++j)
+        for (int k = 0; k < 4; ++k) codes[240 + 4 * k + j] = static_cast<std::uint8_t>(ternary_digit(source.qh[j], k));
+      *scale = half_to_float(source.d);
+      return;
+    }
+    case TensorType::tq2_0: {
+      const BlockTQ2_0& source = static_cast<const BlockTQ2_0*>(row)[block];
+      for (int g = 0; g < 2; ++g)
+        for (int k = 0; k < 4; ++k)
+          for (int m = 0; m < 32; ++m) codes[128 * g + 32 * k + m] = (source.qs[32 * g + m] >> (2 * k)) & 3;
+      *scale = half_to_float(source.d);
+      return;
+    }
+    case TensorType::i2_s_rows: {
+      std::memcpy(scale, row, sizeof(float));
+      const auto* blocks = reinterpret_cast<const BlockI2S*>(static_cast<const std::uint8_t*>(row) + kI2sRowHeaderBytes);
+      for (int half = 0; half < 2; ++half) {
+        const BlockI2S& source = blocks[2 * block + half];
+        for (int k = 0; k < 4; ++k)
+          for (int m = 0; m < 32; ++m) codes[128 * half + 32 * k + m] = (source.qs[m] >> (6 - 2 * k)) & 3;
+      }
+      return;
+    }
+    default: assert(false && "not a ternary type");
+  }
+}
+
 bool is_ternary(TensorType type) {
   return type == TensorType::tq1_0 || type == TensorType::tq2_0 || type == TensorType::i2_s_rows;
 }

@@ -53,5 +53,8 @@ int ternary_code(TensorType type, const void* row, std::int64_t index);
 // The scale applying to element `index` (the block's d, or the row header's scale).
 float ternary_scale(TensorType type, const void* row, std::int64_t index);
 bool is_ternary(TensorType type);
+// Codes t + 1 of the 256 values of block `block` (columns 256 * block ...) of a ternary row, and
+// the scale of each of its values' source block (all equal within 256 for these formats).
+void decode_ternary_block(TensorType type, const void* row, std::int64_t block, std::uint8_t* codes, float* scale);
 
 }  // namespace docent::engine
