@@ -23,7 +23,7 @@ constexpr double kTimeQuantityKind = 0.5;  // a date for "when", a number for "h
 constexpr double kNameKind = 0.2;          // a name for "who"/"where": weaker, most sentences have one
 constexpr double kCarry = 0.3;             // of the previous sentence's match
 constexpr double kRankPenalty = 0.1;       // per rank of the sentence's window
-constexpr double kLengthPenalty = 0.02;    // per content word
+constexpr double kLengthPenalty = 0.005;   // per content word (0.02: 1.2 points less answer recall with 1 sentence)
 constexpr double kKeepShare = 0.5;         // later sentences: at least this share of the best's score
 
 struct Candidate {

@@ -22,7 +22,7 @@ index::Library library_with(const std::string& path, const std::vector<std::stri
   index::NewDocument record;
   record.document.path = path;
   record.document.title = path;
-  record.document.status = "ok";
+  record.document.status = ingest::DocumentStatus::ok;
   std::vector<ingest::Page> pages;
   for (std::size_t i = 0; i < page_texts.size(); ++i) {
     pages.push_back({static_cast<int>(i) + 1, page_texts[i], ingest::PageStatus::ok});
