@@ -144,14 +144,18 @@ TEST(ServeOpenAI, AnApiKeyOnceSetIsRequiredOfEveryClient) {
   EXPECT_EQ(run.json["none"]["status"], 401) << run.json;
 }
 
-TEST(ServeOpenAI, AGenerationStopsWhenItsClientLeaves) {
+TEST(ServeOpenAI, AGenerationStopsWhenItsClientLeavesAndAFullLineIsRefused) {
   REQUIRE_CLIENTS();
   docent::test::TempDir home;
-  ServeProcess server({"--library", (home.path() / "none").string()}, {(kModels / "stories260K.gguf").string()});
+  ServeProcess server({"--library", (home.path() / "none").string()},
+                      {"--queue", "0", (kModels / "stories260K.gguf").string()});
   ASSERT_TRUE(server.listening()) << server.log();
   auto run = run_client("openai_cancel.mjs", {server.base_url(), "stories260K"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_GE(run.json["chunks_before_leaving"].get<int>(), 5);
+  // While the model was busy, with no room to wait, another request was turned away at once.
+  EXPECT_EQ(run.json["busy"]["status"], 503) << run.json;
+  EXPECT_EQ(run.json["busy"]["code"], "queue_full") << run.json;
   // A million tokens were asked for; the next request was served, so the first one stopped.
   EXPECT_EQ(run.json["next_finish"], "length") << run.json;
   auto finished = server.stop();
@@ -187,4 +191,30 @@ TEST(ServeBoundary, MalformedRequestsOverTheWireGetErrorObjectsAndTheServerLives
   EXPECT_EQ(out["health_after"], 200);
   auto finished = server.stop();
   EXPECT_EQ(finished.exit_code, 0) << finished.err;
+}
+
+TEST(ServeOpenAI, TheDocentModelStreamsAGeneratedAnswerAndEndsWithItsAskObject) {
+  REQUIRE_CLIENTS();
+  docent::test::TempDir home;
+  const fs::path library = samples_library(home);
+  // The generator is offered once under its own name and writes `docent`'s answers.
+  ServeProcess server({"--library", library.string()}, {"--model", (kModels / "tiny-qwen2-q8_0.gguf").string(),
+                                                         (kModels / "tiny-qwen2-q8_0.gguf").string()});
+  ASSERT_TRUE(server.listening()) << server.log();
+  auto run = run_client("openai_library_stream.mjs", {server.base_url()});
+  ASSERT_EQ(run.exit_code, 0) << run.err << server.log();
+  const json& out = run.json;
+  EXPECT_EQ(out["models"], json({"docent", "tiny-qwen2-q8_0"}));
+  ASSERT_TRUE(out["docent"].is_object()) << out;
+  EXPECT_FALSE(out["docent"]["extractive"].get<bool>());
+  EXPECT_TRUE(out["docent"]["found"].get<bool>());
+  EXPECT_EQ(out["docent"]["question"], "When was the Tarrow Point Light first lit?");
+  EXPECT_FALSE(out["docent"]["context"]["windows"].empty());
+  // The reasoning fixture thinks first: that text came as reasoning deltas, apart from the answer.
+  EXPECT_EQ(out["reasoning"], out["docent"]["thinking"]);
+  EXPECT_FALSE(out["reasoning"].get<std::string>().empty());
+  EXPECT_EQ(out["usage"]["completion_tokens_details"]["reasoning_tokens"], out["docent"]["generation"]["thinking_tokens"]);
+  EXPECT_EQ(out["usage"]["completion_tokens"].get<int>(),
+            out["docent"]["generation"]["thinking_tokens"].get<int>() + out["docent"]["generation"]["answer_tokens"].get<int>());
+  EXPECT_EQ(out["finish_reason"], out["docent"]["generation"]["answer_stop"] == "max-tokens" ? "length" : "stop");
 }

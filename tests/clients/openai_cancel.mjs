@@ -1,6 +1,7 @@
-// node openai_cancel.mjs BASE_URL MODEL: starts a long streamed generation, leaves after its
-// first chunks (the client aborts the request), then asks for a short completion, which must
-// be served at once: the server has stopped the abandoned generation.
+// node openai_cancel.mjs BASE_URL MODEL: starts a long streamed generation; while it runs, a
+// second request finds the model's line full (the server runs with --queue 0); then the client
+// leaves the first (aborts the request) and asks for a short completion, which must be served:
+// the server has stopped the abandoned generation.
 import { load } from './load.mjs';
 
 const { default: OpenAI } = await load('openai');
@@ -10,15 +11,19 @@ const messages = [{ role: 'user', content: 'Once upon a time' }];
 const controller = new AbortController();
 const stream = await client.chat.completions.create(
   { model, messages, temperature: 0, max_tokens: 1000000, stream: true }, { signal: controller.signal });
-let chunks = 0;
+let chunks = 0, busy = null;
 try {
   for await (const chunk of stream) {
-    if (++chunks === 5) controller.abort();
+    if (++chunks === 5) {
+      busy = await client.chat.completions.create({ model, messages, max_tokens: 4 })
+        .then(() => ({ status: 200 }), (error) => ({ status: error.status, code: error.code ?? null }));
+      controller.abort();
+    }
   }
 } catch (error) {
   // The abort ends the iteration with an error by design.
 }
 const started = Date.now();
 const after = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 4 });
-console.log(JSON.stringify({ chunks_before_leaving: chunks, next_seconds: (Date.now() - started) / 1000,
+console.log(JSON.stringify({ chunks_before_leaving: chunks, busy, next_seconds: (Date.now() - started) / 1000,
                              next_finish: after.choices[0].finish_reason }));
