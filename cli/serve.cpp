@@ -162,7 +162,8 @@ const bool registered = register_command(80, [](CLI::App& app, GlobalOptions& gl
       "  POST /mcp                    the Model Context Protocol (as `docent mcp`, over HTTP)\n"
       "Searches run in parallel; each model writes one answer at a time and the rest wait (--queue).\n"
       "A generation stops when its client disconnects. Each request is logged on stderr with its time.\n"
-      "Without --api-key only loopback clients addressing the server as localhost are answered.");
+      "Without --api-key only requests addressed to a loopback name (localhost, 127.0.0.1, [::1]) and not\n"
+      "sent by a web page of another site are answered.");
   serve->callback([&globals, &exit_code, flags] { exit_code = run_serve(globals, *flags); });
 });
 
