@@ -128,7 +128,7 @@ OursResult run_ours(const std::vector<InputFile>& files, const fs::path& library
     const auto extracted = docent::ingest::extract(file.path, options);
     const auto t1 = Clock::now();
     document.title = extracted.title;
-    document.status = std::string(docent::ingest::to_string(extracted.status));
+    document.status = extracted.status;
     document.error = extracted.error;
     document.page_count = int(extracted.pages.size());
     for (const auto& page : extracted.pages) {

@@ -131,6 +131,11 @@ ExtractedDocument read_text_file(const std::filesystem::path& path) {
   ExtractedDocument result;
   result.path = path;
   TextPageStream stream(path);
+  if (!stream.not_text_reason().empty()) {
+    result.status = DocumentStatus::unsupported;
+    result.error = stream.not_text_reason();
+    return result;
+  }
   while (auto page = stream.next()) result.pages.push_back(std::move(*page));
   result.title = stream.title();
   return result;

@@ -19,6 +19,31 @@ struct FileCloser {
 
 bool only_whitespace(std::string_view text) { return text.find_first_not_of(" \t\r\n") == std::string_view::npos; }
 
+// Latin-1 or Windows-1252 notes put an undecodable byte in each accented letter (a few percent
+// of the bytes); binary data is mostly such bytes.
+constexpr std::size_t kMostlyNotTextPercent = 10;
+
+// Why the first block of a .txt/.md says it is not text (an executable, an image, random bytes
+// under a text name), or empty when it is text.
+std::string why_not_text(std::string_view head) {
+  if (head.find('\0') != std::string_view::npos)
+    return "not a text file: it holds NUL bytes (binary data, or text in UTF-16)";
+  std::size_t odd = 0;
+  for (std::size_t at = 0; at < head.size();) {
+    const std::size_t before = at;
+    const char32_t code_point = utf8::decode(head, at);
+    const bool undecodable = code_point == utf8::kReplacement && at == before + 1;
+    // Controls other than layout (tab, line breaks, form feed) and escape (coloured logs).
+    const bool control = code_point < 0x20 && code_point != '\t' && code_point != '\n' && code_point != '\r' &&
+                         code_point != '\f' && code_point != 0x1B;
+    if (undecodable || control) ++odd;
+  }
+  if (odd * 100 > head.size() * kMostlyNotTextPercent)
+    return "not a text file: " + std::to_string(odd * 100 / head.size()) + "% of its first " +
+           std::to_string((head.size() + 1023) / 1024) + " KiB is neither UTF-8 text nor layout";
+  return {};
+}
+
 }  // namespace
 
 struct TextPageStream::Impl {
@@ -33,6 +58,7 @@ struct TextPageStream::Impl {
   int next_number = 1;
   int pages_with_text = 0;
   std::string title;
+  std::string not_text;  // why the file is not text; empty when it is
 
   void read_block() {
     const std::size_t before = pending.size();
@@ -97,6 +123,8 @@ TextPageStream::TextPageStream(const std::filesystem::path& path, std::size_t ma
   impl_->markdown = detail::is_markdown_file(path);
   impl_->file.reset(std::fopen(path.c_str(), "rb"));
   if (!impl_->file) throw std::runtime_error(path.string() + ": cannot open: " + std::strerror(errno));
+  impl_->read_block();
+  impl_->not_text = why_not_text(impl_->pending);
 }
 
 TextPageStream::TextPageStream(TextPageStream&&) noexcept = default;
@@ -106,6 +134,7 @@ TextPageStream::~TextPageStream() = default;
 std::optional<Page> TextPageStream::next() {
   Impl& state = *impl_;
   if (state.finished) return std::nullopt;
+  if (!state.not_text.empty()) throw std::runtime_error(state.path.string() + ": " + state.not_text);
   for (;;) {
     const std::size_t feed = state.pending.find('\f');
     if (feed != std::string::npos && feed <= state.max_page_bytes) return state.take(feed, 1);
@@ -122,6 +151,7 @@ std::optional<Page> TextPageStream::next() {
 }
 
 const std::string& TextPageStream::title() const { return impl_->title; }
+const std::string& TextPageStream::not_text_reason() const { return impl_->not_text; }
 int TextPageStream::pages_with_text() const { return impl_->pages_with_text; }
 
 }  // namespace docent::ingest

@@ -114,6 +114,14 @@ index::DocumentRecord store_text_streamed(index::Library& library, const fs::pat
   document.status = ingest::DocumentStatus::ok;
   document.ingested_at = utc_now_iso8601();
   ingest::TextPageStream stream(path);
+  if (!stream.not_text_reason().empty()) {
+    document.status = ingest::DocumentStatus::unsupported;
+    document.error = stream.not_text_reason();
+    index::NewDocument record;
+    record.document = document;
+    document.id = library.put_document(record);
+    return document;
+  }
   index::DocumentWriter writer = library.write_document(document, binding ? binding->model_id : 0);
 
   std::vector<ingest::Page> batch;

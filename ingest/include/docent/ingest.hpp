@@ -87,6 +87,10 @@ class TextPageStream {
   std::optional<Page> next();
   // Markdown's first "# " heading among the pages handed out so far (empty for plain text).
   const std::string& title() const;
+  // Why the file is not text, from its first block: NUL bytes, or more than a small share of
+  // bytes that are neither UTF-8 nor layout (so Latin-1 notes still pass); empty when it is
+  // text. next() throws for such a file; extract() reports it as unsupported with this reason.
+  const std::string& not_text_reason() const;
   // Pages handed out so far that have text (status ok).
   int pages_with_text() const;
 
