@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Embedding speed, ours against ONNX Runtime, in alternating pairs (see decode_pairs.sh for why).
+# Embedding speed, ours against ONNX Runtime, in alternating pairs (see pairs.sh for why).
 # Usage: bash bench/engine/embed_pairs.sh [ROUNDS] [PRESET...]   (presets default: bge-small-q8_0)
 # Each round: ours embeds 64 passages x 256 tokens in batches of 16 (bench_engine's child
 # measurement), then bench/ort/ort_bench.mjs runs the float ONNX export of the same shapes
