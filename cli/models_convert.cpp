@@ -115,7 +115,7 @@ const bool registered = register_command(71, [](CLI::App& app, GlobalOptions& gl
   auto* quantize = models->add_subcommand("quantize", "Re-encode a GGUF model's matrices");
   quantize->add_option("input", options->source, "GGUF model")->required()->type_name("IN.gguf");
   quantize->add_option("output", options->output, "GGUF file to write")->required()->type_name("OUT.gguf");
-  quantize->add_option("--type", options->type, "q8_0, q4_0, q4_k, int4-channel, npu (QuaRot + int4-channel) or npu-float (QuaRot only)")->required()->check(CLI::IsMember(engine::supported_quantization_types()));
+  quantize->add_option("--type", options->type, "q8_0, q4_0, q4_k, int4-channel, npu (QuaRot + int4-channel), npu-float (QuaRot only), or for BitNet models tq1_0, tq2_0, i2_s (ternary linears only)")->required()->check(CLI::IsMember(engine::supported_quantization_types()));
   quantize->callback([&exit_code, options] {
     exit_code = guarded([&] { engine::quantize_model(options->source, options->output, options->type); });
     if (exit_code == kOk) std::cerr << "wrote " << options->output << "\n";

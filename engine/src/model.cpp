@@ -42,6 +42,8 @@ std::string file_type_name(std::int64_t id) {
     case 17: return "Q5_K_M";
     case 18: return "Q6_K";
     case 32: return "BF16";
+    case 36: return "TQ1_0";
+    case 37: return "TQ2_0";
     default: return "";
   }
 }

@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "bitnet/bit_linear.hpp"
+#include "docent/engine.hpp"
 #include "gguf/gguf_reader.hpp"
 #include "quant/quantize.hpp"
 #include "quant/ternary.hpp"
+#include "quantize/ternary_model.hpp"
 #include "test_support.hpp"
 #include "testing/random_model.hpp"
 #include "transformer.hpp"
@@ -154,6 +156,52 @@ TEST(BitnetModel, MissingSubNormIsNamed) {
   } catch (const ModelError& error) {
     EXPECT_NE(std::string(error.what()).find("missing tensor 'blk.1.ffn_sub_norm.weight'"), std::string::npos) << error.what();
   }
+}
+
+TEST(BitnetQuantize, TernaryTrainedF16WeightsQuantizeExactlyToEveryTernaryType) {
+  TempDir dir;
+  RandomModelSpec spec = bitnet_model("bitnet-b1.58", TensorType::f16);
+  write_random_model(dir.path() / "f16.gguf", spec);
+  const auto reference = logits(dir.path() / "f16.gguf");
+  std::vector<float> first;
+  for (const char* type : {"tq1_0", "tq2_0", "i2_s"}) {
+    const auto path = dir.path() / (std::string(type) + ".gguf");
+    quantize_model(dir.path() / "f16.gguf", path, type);
+    const auto file = GgufFile::open(path);
+    EXPECT_EQ(type_name(file->find_tensor("blk.1.ffn_up.weight")->type), std::string(type == std::string("i2_s") ? "I2_S" : type == std::string("tq1_0") ? "TQ1_0" : "TQ2_0"));
+    EXPECT_EQ(file->find_tensor("token_embd.weight")->type, static_cast<std::uint32_t>(TensorType::f32));  // kept as it was
+    const auto ours = logits(path);
+    if (first.empty()) first = ours;
+    EXPECT_EQ(ours, first) << type;
+    double worst = 0;
+    for (std::size_t i = 0; i < ours.size(); ++i) worst = std::max(worst, std::fabs(static_cast<double>(ours[i]) - reference[i]));
+    EXPECT_LT(worst, 1e-3) << type;
+  }
+}
+
+TEST(BitnetQuantize, LatentWeightsAreTernarizedByTheirMeanMagnitude) {
+  std::vector<float> latent = {0.9f, -0.1f, 0.4f, -2.0f};  // mean |w| = 0.85
+  EXPECT_TRUE(ternarize(latent));
+  EXPECT_EQ(latent, (std::vector<float>{0.85f, -0.0f, 0.0f, -0.85f}));
+  std::vector<float> ternary = {0.5f, 0.0f, -0.5f, 0.5f};
+  EXPECT_FALSE(ternarize(ternary));
+  EXPECT_EQ(ternary, (std::vector<float>{0.5f, 0.0f, -0.5f, 0.5f}));
+}
+
+TEST(BitnetQuantize, ANonTernaryArchitectureIsRefusedByName) {
+  TempDir dir;
+  RandomModelSpec spec;
+  spec.architecture = "qwen2";
+  spec.hidden = 256;
+  spec.weight_type = TensorType::f32;
+  write_random_model(dir.path() / "qwen.gguf", spec);
+  try {
+    quantize_model(dir.path() / "qwen.gguf", dir.path() / "out.gguf", "tq2_0");
+    FAIL();
+  } catch (const ModelError& error) {
+    EXPECT_NE(std::string(error.what()).find("architecture 'qwen2' has no ternary weights"), std::string::npos) << error.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "out.gguf"));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "quant/quantize.hpp"
 #include "quant/type_traits.hpp"
 #include "quantize/recipes.hpp"
+#include "quantize/ternary_model.hpp"
 
 namespace docent::engine {
 namespace {
@@ -37,15 +38,18 @@ std::optional<TensorType> parse_type(std::string_view type) {
 }  // namespace
 
 std::vector<std::string> supported_quantization_types() {
-  return {"q8_0", "q4_0", "q4_k", "int4-channel", "npu", "npu-float"};
+  return {"q8_0", "q4_0", "q4_k", "int4-channel", "npu", "npu-float", "tq1_0", "tq2_0", "i2_s"};
 }
 
 void quantize_model(const std::filesystem::path& input, const std::filesystem::path& output, std::string_view type) {
   if (is_channel_recipe(type)) return write_channel_recipe(input, output, channel_recipe(type));
+  if (const auto ternary = ternary_quantization_type(type)) return write_ternary_model(input, output, *ternary);
   const auto target = parse_type(type);
-  if (!target)
-    throw ModelError("unsupported quantization type '" + std::string(type) +
-                     "' (supported: q8_0, q4_0, q4_k, int4-channel, npu, npu-float)");
+  if (!target) {
+    std::string supported;
+    for (const auto& name : supported_quantization_types()) supported += (supported.empty() ? "" : ", ") + name;
+    throw ModelError("unsupported quantization type '" + std::string(type) + "' (supported: " + supported + ")");
+  }
   const auto file = GgufFile::open(input);
   GgufWriter writer(file->alignment());
   for (const auto& [key, value] : file->metadata())
