@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
+#include <nlohmann/json.hpp>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -10,7 +12,9 @@
 
 #include "bitnet/bit_linear.hpp"
 #include "docent/engine.hpp"
+#include "architectures/architecture.hpp"
 #include "gguf/gguf_reader.hpp"
+#include "import/safetensors.hpp"
 #include "quant/quantize.hpp"
 #include "quant/ternary.hpp"
 #include "quantize/ternary_model.hpp"
@@ -202,6 +206,80 @@ TEST(BitnetQuantize, ANonTernaryArchitectureIsRefusedByName) {
     EXPECT_NE(std::string(error.what()).find("architecture 'qwen2' has no ternary weights"), std::string::npos) << error.what();
   }
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "out.gguf"));
+}
+
+}  // namespace
+}  // namespace docent::engine
+
+namespace docent::engine {
+namespace {
+
+// The Hugging Face release form of a ternary linear: codes t + 1 packed four to a byte along
+// the output dimension (row j + i * out / 4 in bits 2i of byte [j, c]).
+std::vector<std::uint8_t> pack_release_form(const std::vector<float>& values, std::int64_t out, std::int64_t in, float scale) {
+  std::vector<std::uint8_t> packed(static_cast<std::size_t>(out / 4 * in), 0);
+  for (std::int64_t r = 0; r < out; ++r)
+    for (std::int64_t c = 0; c < in; ++c) {
+      const int code = static_cast<int>(std::lround(values[static_cast<std::size_t>(r * in + c)] / scale)) + 1;
+      packed[static_cast<std::size_t>((r % (out / 4)) * in + c)] |= static_cast<std::uint8_t>(code << (2 * (r / (out / 4))));
+    }
+  return packed;
+}
+
+void import_release_form(const std::string& linear_class, bool divide) {
+  TempDir dir;
+  RandomModelSpec spec = bitnet_model("bitnet-b1.58", TensorType::tq2_0);
+  spec.tokenizer_metadata = true;
+  write_random_model(dir.path() / "original.gguf", spec);
+  export_hf_model(dir.path() / "original.gguf", dir.path() / "hf");
+  // Rewrite the exported floats into the packed form with its weight_scale tensors.
+  std::vector<conversion::SafetensorsOutput> outputs;
+  {
+    const auto set = conversion::SafetensorsSet::open_folder(dir.path() / "hf");
+    const auto file = GgufFile::open(dir.path() / "original.gguf");
+    const ArchitectureSpec& bitnet = bitnet_architecture();
+    for (const std::string& name : set.names()) {
+      const conversion::SafetensorsTensor* tensor = set.find(name);
+      const TensorSlot* slot = nullptr;
+      int layer = -1;
+      for (const TensorSlot& candidate : bitnet.tensors)
+        for (int l = candidate.per_layer() ? 0 : -1; l < (candidate.per_layer() ? spec.layers : 0); ++l)
+          if (tensor_name(candidate.hf, l) == name) slot = &candidate, layer = l;
+      const auto values = tensor->to_floats();
+      if (slot == nullptr || !slot->ternary) {
+        outputs.push_back({name, "F32", tensor->shape, conversion::encode_floats(values, "F32")});
+        continue;
+      }
+      const float scale = 1.0f / std::sqrt(static_cast<float>(tensor->shape[1]));
+      outputs.push_back({name, "U8", {tensor->shape[0] / 4, tensor->shape[1]},
+                         pack_release_form(values, tensor->shape[0], tensor->shape[1], scale)});
+      const float stored = divide ? 1.0f / scale : scale;
+      outputs.push_back({tensor_name(bitnet.slot(*output_scale_role(slot->role))->hf, layer), "BF16", {1},
+                         conversion::encode_floats({stored}, "BF16")});
+    }
+  }
+  conversion::write_safetensors(dir.path() / "hf" / "model.safetensors", outputs, {{"format", "pt"}});
+  auto config = nlohmann::json::parse(std::ifstream(dir.path() / "hf" / "config.json"));
+  config["quantization_config"] = {{"quant_method", "bitnet"}, {"linear_class", linear_class}, {"quantization_mode", "offline"}};
+  std::ofstream(dir.path() / "hf" / "config.json") << config.dump(2);
+
+  import_hf_model(dir.path() / "hf", dir.path() / "imported.gguf");
+  const auto original = GgufFile::open(dir.path() / "original.gguf"), imported = GgufFile::open(dir.path() / "imported.gguf");
+  for (const char* name : {"blk.0.attn_q.weight", "blk.1.ffn_down.weight", "blk.1.attn_k.weight"}) {
+    const GgufTensorInfo* a = original->find_tensor(name);
+    const GgufTensorInfo* b = imported->find_tensor(name);
+    ASSERT_NE(b, nullptr) << name;
+    EXPECT_EQ(b->type, static_cast<std::uint32_t>(TensorType::tq2_0)) << name;
+    ASSERT_EQ(a->bytes, b->bytes) << name;
+    EXPECT_EQ(0, std::memcmp(a->data, b->data, a->bytes)) << name << ": the same codes and scales";
+  }
+  EXPECT_EQ(imported->find_tensor("blk.0.attn_q.scale"), nullptr);  // folded into the weight
+  EXPECT_EQ(logits(dir.path() / "imported.gguf"), logits(dir.path() / "original.gguf"));
+}
+
+TEST(BitnetImport, PackedTernaryReleaseFormImportsExactly) {
+  import_release_form("autobitlinear", false);  // weight = codes * weight_scale
+  import_release_form("bitlinear", true);       // weight = codes / weight_scale
 }
 
 }  // namespace

@@ -84,6 +84,19 @@ const RoleRule& role_rule(TensorRole role) {
   return rule;
 }
 
+std::optional<TensorRole> output_scale_role(TensorRole weight) {
+  switch (weight) {
+    case R::attention_query: return R::attention_query_scale;
+    case R::attention_key: return R::attention_key_scale;
+    case R::attention_value: return R::attention_value_scale;
+    case R::attention_output: return R::attention_output_scale;
+    case R::ffn_gate: return R::ffn_gate_scale;
+    case R::ffn_up: return R::ffn_up_scale;
+    case R::ffn_down: return R::ffn_down_scale;
+    default: return std::nullopt;
+  }
+}
+
 const HyperKeyName& hyper_key_name(HyperKey key) {
   const HyperKeyName& name = kHyperKeys[static_cast<std::size_t>(key)];
   assert(name.key == key);

@@ -64,6 +64,9 @@ struct RoleRule {
   std::array<Dim, 2> shape;    // GGUF order: shape[0] is the row length (ne[0])
 };
 const RoleRule& role_rule(TensorRole role);
+// The per-tensor output scale belonging to a linear's weight (attention_query ->
+// attention_query_scale, ...); nullopt for roles without one.
+std::optional<TensorRole> output_scale_role(TensorRole weight);
 
 // How a tensor's rows are ordered in GGUF relative to the Hugging Face checkpoint. rope_query /
 // rope_key: per (query / key) head, GGUF interleaves the rotary pairs (x[2i], x[2i+1]) where the

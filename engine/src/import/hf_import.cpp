@@ -1,5 +1,7 @@
 // Hugging Face model folder (config.json, safetensors, tokenizer.json) -> one GGUF file.
+#include <cmath>
 #include <fstream>
+#include <set>
 #include <type_traits>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +12,8 @@
 #include "import/onnx_conversion.hpp"
 #include "import/safetensors.hpp"
 #include "quant/half.hpp"
+#include "quant/quantize.hpp"
+#include "quant/ternary.hpp"
 #include "quant/type_traits.hpp"
 
 namespace docent::engine {
@@ -24,6 +28,9 @@ struct HfConfig {
   std::int64_t context = 0, type_vocab = 0;
   double norm_epsilon = 0, rope_theta = 10000.0;
   bool tied = false;
+  // BitNet's packed form: the real weight is codes * weight_scale (transformers' AutoBitLinear),
+  // or codes / weight_scale (its BitLinear), as quantization_config.linear_class says.
+  bool scale_divides = false;
   std::string name;
 };
 
@@ -92,6 +99,16 @@ HfConfig read_config(const std::filesystem::path& folder) {
     throw ModelError(source + ": only absolute position embeddings are supported for " + std::string(spec.hf_model_type));
   if (const TensorSlot* output = spec.slot(TensorRole::output); output != nullptr && output->presence == Presence::tied)
     c.tied = config.value("tie_word_embeddings", false);
+  if (const auto quantization = config.find("quantization_config"); quantization != config.end() && quantization->is_object()) {
+    const std::string method = quantization->value("quant_method", "");
+    if (method != "bitnet" || !spec.has_ternary_weights())
+      throw ModelError(source + ": quantization_config quant_method '" + method + "' is not supported" +
+                       (spec.has_ternary_weights() ? " (bitnet)" : ""));
+    const std::string linear_class = quantization->value("linear_class", "bitlinear");
+    if (linear_class != "bitlinear" && linear_class != "autobitlinear")
+      throw ModelError(source + ": quantization_config linear_class '" + linear_class + "' is not supported (bitlinear, autobitlinear)");
+    c.scale_divides = linear_class == "bitlinear";
+  }
   if (spec.rope_style != RopeStyle::none) {
     c.rope_theta = number(config, hf_key(HyperKey::rope_freq_base), 10000.0, source);
     if (config.contains("rope_scaling") && !config["rope_scaling"].is_null())
@@ -137,6 +154,41 @@ void write_blocks(GgufWriter& writer, const conversion::NamedTensor& tensor, con
                   bytes.begin() + static_cast<std::ptrdiff_t>(row * row_size));
   }
   writer.add_tensor(gguf_name, tensor.block_type, std::vector<std::int64_t>(expected.rbegin(), expected.rend()), std::move(bytes));
+}
+
+// BitNet's packed ternary weight [out / 4, in] (U8) and its weight_scale -> TQ2_0 rows, exact:
+// the values are scale * t and TQ2_0 keeps t and the (BF16/F16-representable) scale.
+void write_packed_ternary(GgufWriter& writer, const conversion::NamedTensor& tensor, const TensorSlot& slot, int layer,
+                          const std::vector<std::int64_t>& expected, const HfConfig& config,
+                          const conversion::TensorLookup& lookup, const std::string& prefix, const std::string& hf_name) {
+  const std::int64_t out = expected[0], in = expected.size() == 2 ? expected[1] : 0;
+  if (!slot.ternary || expected.size() != 2 || out % 4 != 0 || tensor.shape != std::vector<std::int64_t>{out / 4, in} ||
+      tensor.blocks.size() != static_cast<std::size_t>(out / 4 * in))
+    throw ModelError(tensor.origin + ": tensor '" + hf_name + "' holds packed ternary weights of shape " + shape_text(tensor.shape) +
+                     " but config.json implies " + shape_text({out / 4, in}) + " (rows " + shape_text(expected) + " packed 4 to a byte)");
+  const auto bytes_per_row = row_bytes(TensorType::tq2_0, in);
+  if (!bytes_per_row) throw ModelError(tensor.origin + ": tensor '" + hf_name + "' rows of " + std::to_string(in) + " do not fit TQ2_0 blocks");
+  const std::string scale_name = prefix + tensor_name(config.spec->slot(*output_scale_role(slot.role))->hf, layer);
+  const auto scale_tensor = lookup(scale_name);
+  if (!scale_tensor || scale_tensor->values.size() != 1)
+    throw ModelError(tensor.origin + ": packed ternary tensor '" + hf_name + "' needs its one-value '" + scale_name + "'");
+  const float stored = scale_tensor->values[0];
+  if (!std::isfinite(stored) || stored <= 0) throw ModelError(scale_tensor->origin + ": '" + scale_name + "' must be a positive number");
+  const float scale = config.scale_divides ? 1.0f / stored : stored;
+  std::vector<float> row(static_cast<std::size_t>(in));
+  std::vector<std::uint8_t> bytes(static_cast<std::size_t>(*bytes_per_row * out));
+  const std::int64_t quarter = out / 4;
+  for (std::int64_t r = 0; r < out; ++r) {
+    const std::uint8_t* packed = tensor.blocks.data() + (r % quarter) * in;
+    const int shift = static_cast<int>(2 * (r / quarter));
+    for (std::int64_t c = 0; c < in; ++c) {
+      const int code = (packed[c] >> shift) & 3;
+      if (code == 3) throw ModelError(tensor.origin + ": tensor '" + hf_name + "' has an invalid ternary code (3)");
+      row[static_cast<std::size_t>(c)] = scale * static_cast<float>(code - 1);
+    }
+    quantize_row_tq2_0(row.data(), reinterpret_cast<BlockTQ2_0*>(bytes.data() + r * *bytes_per_row), in);
+  }
+  writer.add_tensor(tensor_name(slot.gguf, layer), static_cast<std::uint32_t>(TensorType::tq2_0), {in, out}, std::move(bytes));
 }
 
 void set_hyperparameters(GgufWriter& writer, const HfConfig& c, const std::filesystem::path& folder) {
@@ -202,6 +254,7 @@ void write_gguf_from_hf_tensors(const std::filesystem::path& folder, const conve
 
   bool any_half = false;
   std::uint32_t quantized_type = 0;
+  std::set<std::string> folded_scales;
   for (const TensorSlot& slot : spec.tensors) {
     const int layer_count = slot.per_layer() ? static_cast<int>(config.layers) : 1;
     for (int layer = 0; layer < layer_count; ++layer) {
@@ -215,6 +268,16 @@ void write_gguf_from_hf_tensors(const std::filesystem::path& folder, const conve
         continue;
       }
       const auto expected = expected_shape(config, slot.role);
+      if (tensor->packed_ternary && !slot.ternary)
+        throw ModelError(tensor->origin + ": tensor '" + hf_name + "' has dtype " + tensor->dtype +
+                         "; only F32, F16 and BF16 weights are supported (U8 only for BitNet's packed ternary linears)");
+      if (tensor->packed_ternary) {
+        write_packed_ternary(writer, *tensor, slot, layer, expected, config, lookup, prefix, hf_name);
+        quantized_type = static_cast<std::uint32_t>(TensorType::tq2_0);
+        folded_scales.insert(prefix + tensor_name(spec.slot(*output_scale_role(slot.role))->hf, layer));
+        continue;
+      }
+      if (folded_scales.count(hf_name) != 0) continue;  // multiplied into its packed weight
       if (tensor->shape != expected)
         throw ModelError(tensor->origin + ": tensor '" + hf_name + "' has shape " + shape_text(tensor->shape) +
                          " but config.json implies " + shape_text(expected));
@@ -238,8 +301,11 @@ void write_gguf_from_hf_tensors(const std::filesystem::path& folder, const conve
       writer.add_tensor(gguf_name, static_cast<std::uint32_t>(type), shape, conversion::encode_floats(values, dtype));
     }
   }
-  // general.file_type: 2 "mostly Q4_0", 7 "mostly Q8_0".
-  if (quantized_type != 0) writer.set_uint32("general.file_type", quantized_type == static_cast<std::uint32_t>(TensorType::q4_0) ? 2 : 7);
+  // general.file_type: 2 "mostly Q4_0", 7 "mostly Q8_0", 37 "mostly TQ2_0".
+  if (quantized_type != 0)
+    writer.set_uint32("general.file_type", quantized_type == static_cast<std::uint32_t>(TensorType::q4_0)    ? 2
+                                           : quantized_type == static_cast<std::uint32_t>(TensorType::tq2_0) ? 37
+                                                                                                              : 7);
   else writer.set_uint32("general.file_type", any_half ? 1 : 0);
   writer.write(output_gguf);
 }
@@ -253,6 +319,15 @@ void import_hf_model(const std::filesystem::path& folder, const std::filesystem:
       [&](const std::string& name) -> std::optional<conversion::NamedTensor> {
         const conversion::SafetensorsTensor* tensor = weights.find(name);
         if (tensor == nullptr) return std::nullopt;
+        if (tensor->dtype == "U8") {  // BitNet's packed ternary weights; whether they may be is checked by role
+          conversion::NamedTensor packed;
+          packed.shape = tensor->shape;
+          packed.dtype = tensor->dtype;
+          packed.origin = tensor->file.string();
+          packed.blocks.assign(tensor->data, tensor->data + tensor->bytes);
+          packed.packed_ternary = true;
+          return packed;
+        }
         return conversion::NamedTensor{tensor->shape, tensor->dtype, tensor->to_floats(), tensor->file.string()};
       },
       output_gguf);

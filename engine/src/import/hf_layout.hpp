@@ -37,6 +37,9 @@ struct NamedTensor {
   // (Q4_0 / Q8_0 rows of `shape`): written as they are, without a float round trip.
   std::uint32_t block_type = 0;
   std::vector<std::uint8_t> blocks;
+  // Set instead (dtype "U8", `blocks` the bytes): BitNet's packed ternary weights, four 2-bit
+  // codes t + 1 per byte, the byte at [j, c] holding rows j + i * (out / 4) in bits 2i..2i+1.
+  bool packed_ternary = false;
 };
 inline NamedTensor float_tensor(std::vector<std::int64_t> shape, std::vector<float> values, std::string origin) {
   NamedTensor tensor;
