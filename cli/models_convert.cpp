@@ -116,9 +116,17 @@ const bool registered = register_command(71, [](CLI::App& app, GlobalOptions& gl
   quantize->add_option("input", options->source, "GGUF model")->required()->type_name("IN.gguf");
   quantize->add_option("output", options->output, "GGUF file to write")->required()->type_name("OUT.gguf");
   quantize->add_option("--type", options->type, "q8_0, q4_0, q4_k, int4-channel, npu (QuaRot + int4-channel), npu-float (QuaRot only), or for BitNet models tq1_0, tq2_0, i2_s (ternary linears only)")->required()->check(CLI::IsMember(engine::supported_quantization_types()));
+  quantize->footer("A matrix whose rows are not whole blocks of the type asked for is written as Q8_0 (or kept as it\n"
+                   "is) with a warning, and the file is labelled with the type most of its weights really hold.");
   quantize->callback([&exit_code, options] {
-    exit_code = guarded([&] { engine::quantize_model(options->source, options->output, options->type); });
-    if (exit_code == kOk) std::cerr << "wrote " << options->output << "\n";
+    engine::QuantizeReport report;
+    exit_code = guarded([&] { report = engine::quantize_model(options->source, options->output, options->type); });
+    if (exit_code != kOk) return;
+    for (const auto& line : report.fallbacks) print_error("warning: " + line);
+    std::string types;
+    for (const auto& [type, count] : report.tensor_types) types += (types.empty() ? "" : ", ") + std::to_string(count) + " " + type;
+    std::cerr << "wrote " << options->output << " (" << (report.file_type.empty() ? "" : report.file_type + ": ") << types
+              << " tensors)\n";
   });
 
   auto* compare = models->add_subcommand("compare", "KL divergence, top-1 agreement and perplexity of model B against A");

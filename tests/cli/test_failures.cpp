@@ -107,3 +107,19 @@ TEST_F(PasswordOptions, AnUnsetVariableIsNamedAndBothOptionsAreRefused) {
   auto set = run_cli("--library " + library + " ingest --password-env PW " + shell_quote(docs().string()), {{"PW", "y"}});
   EXPECT_EQ(set.exit_code, 0) << set.err;
 }
+
+TEST(Quantize, Q4KOnRowsItCannotHoldWarnsAndLabelsTheFileWithWhatItHolds) {
+  DOCENT_REQUIRE_SHARED("fixtures/models/tiny-qwen2-f16.gguf");
+  docent::test::TempDir temp;
+  const auto out = temp.path() / "q4k.gguf";
+  auto run = run_cli("models quantize --type q4_k " +
+                     shell_quote((docent::test::shared_dir() / "fixtures/models/tiny-qwen2-f16.gguf").string()) + " " +
+                     shell_quote(out.string()));
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("warning: "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("written as Q8_0 (rows of 64, 128 values are not whole Q4_K blocks of 256)"), std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("(Q8_0: "), std::string::npos) << run.err;
+  auto info = nlohmann::json::parse(run_cli("--json models info " + shell_quote(out.string())).out);
+  EXPECT_EQ(info["file_type"], "Q8_0") << info.dump();
+}

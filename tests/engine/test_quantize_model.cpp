@@ -82,3 +82,41 @@ TEST(QuantizeModel, ComparisonTableOnStories260K) {
 
 }  // namespace
 }  // namespace docent::engine
+
+namespace docent::engine {
+namespace {
+
+// tiny-qwen2's rows are 64 and 128 values long: no Q4_K block (256) fits, so Q4_K asked for
+// gives Q8_0 throughout, said in the report and in the file's label.
+TEST(QuantizeModel, Q4KOnRowsItCannotHoldIsLabelledWithTheTypesItHolds) {
+  DOCENT_REQUIRE_SHARED("fixtures/models/tiny-qwen2-f16.gguf");
+  test::TempDir temp;
+  const auto path = temp.path() / "q4k.gguf";
+  const auto report = quantize_model(test::shared_dir() / "fixtures/models/tiny-qwen2-f16.gguf", path, "q4_k");
+  EXPECT_EQ(report.file_type, "Q8_0");
+  ASSERT_EQ(report.fallbacks.size(), 1u);
+  EXPECT_NE(report.fallbacks[0].find("written as Q8_0 (rows of 64, 128 values are not whole Q4_K blocks of 256)"),
+            std::string::npos)
+      << report.fallbacks[0];
+  const auto file = GgufFile::open(path);
+  EXPECT_EQ(file->get_int("general.file_type"), 7);
+  EXPECT_EQ(file->find_tensor("blk.0.attn_q.weight")->type, static_cast<std::uint32_t>(TensorType::q8_0));
+  EXPECT_EQ(describe_model(path).file_type, "Q8_0");
+  bool any_q4k = false;
+  for (const auto& [type, count] : report.tensor_types) any_q4k |= type == "Q4_K";
+  EXPECT_FALSE(any_q4k);
+}
+
+// Rows of 256 and 512 values hold Q4_K: no warning, labelled as Q4_K throughout.
+TEST(QuantizeModel, Q4KOnRowsThatHoldItHasNoFallback) {
+  DOCENT_REQUIRE_SHARED("fixtures/models/small-qwen2-q4_k_m.gguf");
+  test::TempDir temp;
+  const auto path = temp.path() / "q4k.gguf";
+  const auto report = quantize_model(test::shared_dir() / "fixtures/models/small-qwen2-q4_k_m.gguf", path, "q4_k");
+  EXPECT_TRUE(report.fallbacks.empty()) << report.fallbacks.front();
+  EXPECT_EQ(report.file_type, "Q4_K_S");
+  EXPECT_EQ(GgufFile::open(path)->find_tensor("blk.0.attn_q.weight")->type, static_cast<std::uint32_t>(TensorType::q4_k));
+}
+
+}  // namespace
+}  // namespace docent::engine

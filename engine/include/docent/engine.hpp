@@ -323,12 +323,23 @@ void export_onnx_model(const std::filesystem::path& gguf, const std::filesystem:
 // structure; an unsupported graph fails naming the first node that could not be mapped.
 void import_onnx_model(const std::filesystem::path& onnx_file, const std::filesystem::path& output_gguf);
 
+// What quantize_model wrote.
+struct QuantizeReport {
+  std::string file_type;  // the general.file_type it was labelled with ("Q8_0", ...); empty: no label
+  std::vector<std::pair<std::string, std::int64_t>> tensor_types;  // type name -> tensor count, as written
+  // Matrices not written in the type asked for, one line per kept type: "12 matrices written as
+  // Q8_0 (rows of 64, 128 values are not whole Q4_K blocks of 256)".
+  std::vector<std::string> fallbacks;
+};
+
 // Re-encodes a GGUF model's matrices as "q8_0", "q4_0" or "q4_k" (a matrix whose rows are not
-// whole blocks falls back to q8_0, then stays as it is; vectors stay F32). Throws ModelError.
+// whole blocks falls back to q8_0, then stays as it is; vectors stay F32), and labels the file
+// (general.file_type) with the type most of its matrix weights really hold. Throws ModelError.
 // "int4-channel": matrices 4-bit per output channel (a docent-only tensor type), embedding and
 // output head Q4_0; "npu": QuaRot Hadamard rotation folded into the weights, then as
 // "int4-channel"; "npu-float": the rotation only (F32; same logits as the input).
-void quantize_model(const std::filesystem::path& input, const std::filesystem::path& output, std::string_view type);
+QuantizeReport quantize_model(const std::filesystem::path& input, const std::filesystem::path& output,
+                              std::string_view type);
 std::vector<std::string> supported_quantization_types();
 
 // How a candidate model's next-token distributions differ from a reference's over one text

@@ -3,6 +3,8 @@
 // the block size falls back to the next format that fits (Q4_K -> Q8_0 -> original), so any
 // model can be quantized.
 #include <cstring>
+#include <map>
+#include <set>
 
 #include "docent/engine.hpp"
 #include "gguf/gguf_reader.hpp"
@@ -41,9 +43,49 @@ std::vector<std::string> supported_quantization_types() {
   return {"q8_0", "q4_0", "q4_k", "int4-channel", "npu", "npu-float", "tq1_0", "tq2_0", "i2_s"};
 }
 
-void quantize_model(const std::filesystem::path& input, const std::filesystem::path& output, std::string_view type) {
-  if (is_channel_recipe(type)) return write_channel_recipe(input, output, channel_recipe(type));
-  if (const auto ternary = ternary_quantization_type(type)) return write_ternary_model(input, output, *ternary);
+namespace {
+
+// general.file_type ids of the common quantizers for a file mostly of one block type. Q4_K
+// throughout, without the Q6_K tensors of a Q4_K_M mix, is what they call Q4_K_S.
+std::uint32_t file_type_id(TensorType type) {
+  switch (type) {
+    case TensorType::q8_0: return 7;
+    case TensorType::q4_0: return 2;
+    default: return 14;
+  }
+}
+
+std::string_view file_type_label(TensorType type) {
+  switch (type) {
+    case TensorType::q8_0: return "Q8_0";
+    case TensorType::q4_0: return "Q4_0";
+    default: return "Q4_K_S";
+  }
+}
+
+std::int64_t block_elements(TensorType type) { return type == TensorType::q4_k ? kSuperBlock : kBlock32; }
+
+std::vector<std::pair<std::string, std::int64_t>> written_types(const std::filesystem::path& output) {
+  std::map<std::string, std::int64_t> counts;
+  for (const auto& tensor : GgufFile::open(output)->tensors()) ++counts[std::string(type_name(tensor.type))];
+  return {counts.begin(), counts.end()};
+}
+
+}  // namespace
+
+QuantizeReport quantize_model(const std::filesystem::path& input, const std::filesystem::path& output,
+                              std::string_view type) {
+  QuantizeReport report;
+  if (is_channel_recipe(type)) {
+    write_channel_recipe(input, output, channel_recipe(type));
+    report.tensor_types = written_types(output);
+    return report;
+  }
+  if (const auto ternary = ternary_quantization_type(type)) {
+    write_ternary_model(input, output, *ternary);
+    report.tensor_types = written_types(output);
+    return report;
+  }
   const auto target = parse_type(type);
   if (!target) {
     std::string supported;
@@ -54,17 +96,27 @@ void quantize_model(const std::filesystem::path& input, const std::filesystem::p
   GgufWriter writer(file->alignment());
   for (const auto& [key, value] : file->metadata())
     if (key != "general.file_type" && key != "general.alignment") writer.set(key, value);
-  writer.set_uint32("general.file_type", *target == TensorType::q8_0 ? 7 : *target == TensorType::q4_0 ? 2 : 15);
+  std::map<std::uint32_t, std::int64_t> weights_by_type;  // matrix elements per type written
+  struct Fallback {
+    std::int64_t matrices = 0;
+    std::set<std::int64_t> rows;
+  };
+  std::map<std::uint32_t, Fallback> fallbacks;  // by the type kept instead of the target
   for (const auto& tensor : file->tensors()) {
     const bool matrix = tensor.shape.size() == 2;
     const std::int64_t row = tensor.shape.empty() ? 1 : tensor.shape[0];
     std::optional<TensorType> chosen;
     if (matrix) {
-      for (TensorType candidate : {*target, TensorType::q8_0}) {
-        if (candidate == TensorType::q4_k && row % kSuperBlock != 0) continue;
-        if (row % kBlock32 != 0) continue;
-        chosen = candidate;
-        break;
+      for (TensorType candidate : {*target, TensorType::q8_0})
+        if (row % block_elements(candidate) == 0) {
+          chosen = candidate;
+          break;
+        }
+      const std::uint32_t kept = chosen ? static_cast<std::uint32_t>(*chosen) : tensor.type;
+      weights_by_type[kept] += tensor.element_count();
+      if (chosen != target) {
+        ++fallbacks[kept].matrices;
+        fallbacks[kept].rows.insert(row);
       }
     }
     if (!chosen) {
@@ -81,7 +133,31 @@ void quantize_model(const std::filesystem::path& input, const std::filesystem::p
     }
     writer.add_tensor(tensor.name, static_cast<std::uint32_t>(*chosen), tensor.shape, std::move(bytes));
   }
+  // The label is what most matrix weights hold, not what was asked for: a model whose rows fit
+  // no Q4_K block is a Q8_0 file. Nothing quantized: no label (readers go by the tensors).
+  std::optional<TensorType> dominant;
+  std::int64_t most = 0;
+  for (TensorType candidate : {*target, TensorType::q8_0}) {
+    const auto it = weights_by_type.find(static_cast<std::uint32_t>(candidate));
+    if (it != weights_by_type.end() && it->second > most) most = it->second, dominant = candidate;
+  }
+  if (dominant) {
+    writer.set_uint32("general.file_type", file_type_id(*dominant));
+    report.file_type = file_type_label(*dominant);
+  }
   writer.write(output);
+
+  const std::string wanted(type_name(static_cast<std::uint32_t>(*target)));
+  for (const auto& [kept, fallback] : fallbacks) {
+    std::string rows;
+    for (std::int64_t length : fallback.rows) rows += (rows.empty() ? "" : ", ") + std::to_string(length);
+    report.fallbacks.push_back(std::to_string(fallback.matrices) + (fallback.matrices == 1 ? " matrix" : " matrices") +
+                               " written as " + std::string(type_name(kept)) + " (rows of " + rows +
+                               " values are not whole " + wanted + " blocks of " +
+                               std::to_string(block_elements(*target)) + ")");
+  }
+  report.tensor_types = written_types(output);
+  return report;
 }
 
 }  // namespace docent::engine
