@@ -337,7 +337,8 @@ struct QuantizeReport {
 // (general.file_type) with the type most of its matrix weights really hold. Throws ModelError.
 // "int4-channel": matrices 4-bit per output channel (a docent-only tensor type), embedding and
 // output head Q4_0; "npu": QuaRot Hadamard rotation folded into the weights, then as
-// "int4-channel"; "npu-float": the rotation only (F32; same logits as the input).
+// "int4-channel"; "npu-float": the rotation only (F32; same logits as the input). "tq1_0",
+// "tq2_0", "i2_s": the ternary linears of a BitNet model (other tensors kept).
 QuantizeReport quantize_model(const std::filesystem::path& input, const std::filesystem::path& output,
                               std::string_view type);
 std::vector<std::string> supported_quantization_types();
