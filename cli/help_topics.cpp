@@ -65,7 +65,12 @@ std::string library_text() {
          "  docent check [--repair]       verify the library; --repair rebuilds derived data\n\n"
          "Each document is written in one transaction: after a crash or Ctrl-C it is either fully there\n"
          "or absent, and running the same `ingest` again completes the library. Unchanged files (same\n"
-         "SHA-256) are never parsed again.\n";
+         "SHA-256) are never parsed again; a document read again keeps its id.\n\n"
+         "sync re-scans each folder with the --include/--exclude filters it was ingested with and never\n"
+         "deletes what it cannot see: a missing or unreadable folder is named and its documents kept\n"
+         "(exit 3) until `docent remove` or `docent sync --prune`. What `remove` took out stays out of\n"
+         "sync until it is ingested again. Linked folders are followed (each once); a file reached twice\n"
+         "is one document. A library you may only read still lists, searches, answers and checks.\n";
 }
 
 std::string models_text() {
