@@ -22,9 +22,9 @@ using test::TempDir;
 
 // The fixture: llama.cpp's "bitnet" (SiLU gate, sub-norms), hidden 256 so that every ternary
 // scale 1/sqrt(width) (1/16, 1/32) is exact in F16 and the three files hold the same values.
-RandomModelSpec fixture_spec(TensorType type) {
+RandomModelSpec fixture_spec(const std::string& architecture, TensorType type) {
   RandomModelSpec spec;
-  spec.architecture = "bitnet";
+  spec.architecture = architecture;
   spec.layers = 2;
   spec.hidden = 256;
   spec.heads = 4;
@@ -50,16 +50,18 @@ std::uint64_t fnv1a(const std::filesystem::path& path) {
 }
 
 struct Fixture {
-  std::string name;      // file name the golden was computed from
+  std::string name;          // file name the golden was computed from
+  std::string architecture;  // general.architecture
   TensorType type;
-  std::string golden;    // tests/data/bitnet/<golden>.json
+  std::string golden;        // tests/data/bitnet/<golden>.json
 };
 
 const Fixture kFixtures[] = {
-    {"bitnet-tq1_0.gguf", TensorType::tq1_0, "bitnet-tq1_0"},
-    {"bitnet-tq2_0.gguf", TensorType::tq2_0, "bitnet-tq2_0"},
+    // llama.cpp's "bitnet" (SiLU gate).
+    {"bitnet-tq1_0.gguf", "bitnet", TensorType::tq1_0, "bitnet-tq1_0"},
+    {"bitnet-tq2_0.gguf", "bitnet", TensorType::tq2_0, "bitnet-tq2_0"},
     // llama.cpp reads no I2_S: the same ternary values (same seed, exact scales) as TQ2_0.
-    {"bitnet-i2_s.gguf", TensorType::i2_s, "bitnet-tq2_0"},
+    {"bitnet-i2_s.gguf", "bitnet", TensorType::i2_s, "bitnet-tq2_0"},
 };
 
 nlohmann::json golden(const std::string& name) {
@@ -71,7 +73,7 @@ nlohmann::json golden(const std::string& name) {
 // Writes the fixture (also into $DOCENT_BITNET_FIXTURE_DIR when set, to recompute goldens).
 std::filesystem::path write_fixture(const Fixture& fixture, const TempDir& dir) {
   const auto path = dir.path() / fixture.name;
-  write_random_model(path, fixture_spec(fixture.type));
+  write_random_model(path, fixture_spec(fixture.architecture, fixture.type));
   if (const char* out = std::getenv("DOCENT_BITNET_FIXTURE_DIR"))
     std::filesystem::copy_file(path, std::filesystem::path(out) / fixture.name, std::filesystem::copy_options::overwrite_existing);
   return path;

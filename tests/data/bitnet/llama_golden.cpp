@@ -1,5 +1,5 @@
-// Reference outputs for the BitNet fixtures from llama.cpp (built outside this repository; see
-// README.md). For each token sequence on the command line ("1,50,299,..."): the 8 highest logits
+// Reference outputs for the BitNet fixtures from llama.cpp or ik_llama.cpp (built outside this
+// repository; see README.md). For each token sequence on the command line ("1,50,299,..."): the 8 highest logits
 // at every position and a 32-token greedy continuation, as JSON on stdout.
 //   llama_golden MODEL.gguf TOKENS [TOKENS...]
 #include <llama.h>
@@ -93,6 +93,5 @@ int main(int argc, char** argv) {
     llama_free(context);
   }
   std::printf("]\n");
-  llama_model_free(model);
-  return 0;
+  return 0;  // the model is left to process exit (the call's name differs between llama.cpp and ik_llama.cpp)
 }
