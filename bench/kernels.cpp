@@ -2,7 +2,8 @@
 // layer's seven matrices; the output head separately): decode (1 token) and prompt (64 and
 // 512 tokens) time per layer for each quantized type and F16, SIMD kernels against the portable
 // dequantize-and-multiply path run in the same process, with the weight bandwidth (decode) and
-// multiply-accumulate throughput (prompt) they reach. Usage: bench_kernels [--threads N] [--quick] [--type NAME]
+// multiply-accumulate throughput (prompt) they reach. TQ1_0/TQ2_0 run with llama.cpp's Q8_K
+// activations (BitLinear's per-token scaling costs the same in the kernel). Usage: bench_kernels [--threads N] [--quick] [--type NAME]
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -82,7 +83,7 @@ int main(int argc, char** argv) {
   std::mt19937 random(1);
   std::printf("%-5s %7s %12s %12s %8s %10s\n", "type", "tokens", "simd ms", "portable ms", "ratio", "simd rate");
   for (TensorType type : {TensorType::q4_0, TensorType::q8_0, TensorType::q4_k, TensorType::q6_k, TensorType::int4_channel,
-                          TensorType::f16}) {
+                          TensorType::f16, TensorType::tq1_0, TensorType::tq2_0}) {
     if (!only_type.empty() && only_type != type_name(static_cast<std::uint32_t>(type))) continue;
     std::vector<Weight> weights;
     std::size_t layer_bytes = 0;
