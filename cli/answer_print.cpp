@@ -9,10 +9,10 @@ namespace docent::cli {
 
 namespace {
 
-std::string page_label(int first, int last) {
+// ", p. 3", ", sections 2-3", ", chapter 4 (OCR)".
+std::string page_label(ingest::PageUnit unit, int first, int last, bool from_ocr) {
   if (first <= 0) return "";
-  if (last <= first) return ", p. " + std::to_string(first);
-  return ", pp. " + std::to_string(first) + "-" + std::to_string(last);
+  return ", " + ingest::unit_label(unit, first, last) + (from_ocr ? " (OCR)" : "");
 }
 
 // The passage on one line, cut at a word boundary near `limit` bytes (never inside a UTF-8 character).
@@ -52,7 +52,8 @@ nlohmann::json answer_json(const retrieval::Answer& answer) {
   nlohmann::json citations = nlohmann::json::array();
   for (const auto& c : answer.citations)
     citations.push_back({{"number", c.number}, {"source", c.source}, {"path", c.path}, {"title", c.title},
-                         {"page", c.page}, {"last_page", std::max(c.page, c.last_page)}, {"chunk_id", c.chunk_id},
+                         {"page", c.page}, {"last_page", std::max(c.page, c.last_page)},
+                         {"unit", std::string(ingest::to_string(c.unit))}, {"ocr", c.from_ocr}, {"chunk_id", c.chunk_id},
                          {"quote", c.quote}, {"attributed", c.attributed}, {"supported", c.supported}});
   nlohmann::json sentences = nlohmann::json::array();
   for (const auto& s : answer.sentences)
@@ -64,7 +65,8 @@ nlohmann::json answer_json(const retrieval::Answer& answer) {
     const int number = static_cast<int>(i) + 1;
     auto numbers = cited_as(answer, number);
     windows.push_back({{"number", number}, {"path", w.path}, {"title", w.title}, {"first_page", w.first_page},
-                       {"last_page", w.last_page}, {"tokens", w.tokens}, {"chunks", {w.first_ordinal, w.last_ordinal}},
+                       {"last_page", w.last_page}, {"unit", std::string(ingest::to_string(w.unit))}, {"ocr", w.from_ocr},
+                       {"tokens", w.tokens}, {"chunks", {w.first_ordinal, w.last_ordinal}},
                        {"cited", !numbers.empty()}, {"cited_as", numbers}, {"text", w.text}});
   }
   nlohmann::json json = {{"answer", answer.text},
@@ -94,7 +96,7 @@ void print_passages(const retrieval::Answer& answer) {
     std::string label = answer.extractive ? std::to_string(number) + "." : "[" + std::to_string(number) + "]";
     std::string cited;
     if (!numbers.empty()) cited = answer.extractive ? "  quoted as " + marker_list(numbers) : "  cited";
-    std::cout << "  " << label << " " << w.path << page_label(w.first_page, w.last_page) << cited << "\n"
+    std::cout << "  " << label << " " << w.path << page_label(w.unit, w.first_page, w.last_page, w.from_ocr) << cited << "\n"
               << "      \"" << excerpt(w.text, 160) << "\"\n";
   }
 }
@@ -103,7 +105,7 @@ void print_sources(const retrieval::Answer& answer) {
   std::cout << "Sources:\n";
   if (answer.citations.empty()) std::cout << "(the answer cites none of the passages below)\n";
   for (const auto& c : answer.citations) {
-    std::cout << "[" << c.number << "] " << c.path << page_label(c.page, c.last_page) << ": \"" << c.quote << "\"";
+    std::cout << "[" << c.number << "] " << c.path << page_label(c.unit, c.page, c.last_page, c.from_ocr) << ": \"" << c.quote << "\"";
     if (c.attributed) std::cout << "  (attributed: the model wrote no marker; matched by its words)";
     if (!c.supported) std::cout << "  (the sentences citing it share nothing with it)";
     std::cout << "\n";

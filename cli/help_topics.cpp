@@ -58,7 +58,7 @@ std::string library_text() {
          "FTS5 keyword index and, once an embedding model is bound, one vector per chunk. It lives in\n"
          "--library DIR, else $DOCENT_HOME, else the config key `library`, else $XDG_DATA_HOME/docent,\n"
          "else ~/.local/share/docent. Folders are created 0700 and files 0600; nothing leaves the machine.\n\n"
-         "  docent ingest ~/papers        add files and folders (PDF, Markdown, text; recursive)\n"
+         "  docent ingest ~/papers        add files and folders (PDF, Word, OpenDocument, EPUB, HTML, Markdown, text; recursive)\n"
          "  docent sync                   re-scan what was ingested: new, changed and deleted files\n"
          "  docent list / status          what the library holds, and what failed and why\n"
          "  docent remove PATH|ID         drop documents (the files themselves are untouched)\n"

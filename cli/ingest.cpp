@@ -123,7 +123,7 @@ int run_ingest(const GlobalOptions& globals, const IngestFlags& flags, bool sync
   }
   if (summary.cancelled) return kInterrupted;
   if (summary.files.empty() && !sync) {
-    print_error("no supported files found (PDF, .txt, .md)");
+    print_error("no supported files found (PDF, DOCX, ODT, EPUB, HTML, MHTML, .txt, .md)");
     return kNotFound;
   }
   return summary.failed ? kPartial : kOk;
@@ -148,7 +148,7 @@ void add_scan_flags(CLI::App* command, IngestFlags& flags) {
 
 const bool registered = register_command(10, [](CLI::App& app, GlobalOptions& globals, int& exit_code) {
   auto flags = std::make_shared<IngestFlags>();
-  auto* ingest = app.add_subcommand("ingest", "Add files and folders (PDF, Markdown, text) to the library");
+  auto* ingest = app.add_subcommand("ingest", "Add files and folders (PDF, Word, OpenDocument, EPUB, HTML, Markdown, text) to the library");
   ingest->add_option("paths", flags->paths, "Files or folders (folders are searched recursively)")
       ->required()
       ->type_name("PATH...");

@@ -11,7 +11,8 @@ json search_json(const std::string& query, const retrieval::Searcher& searcher,
   json rows = json::array();
   for (const auto& r : results) {
     json row = {{"chunk_id", r.chunk_id},      {"path", r.path},           {"title", r.title},
-                {"first_page", r.first_page},  {"last_page", r.last_page}, {"score", r.score},
+                {"first_page", r.first_page},  {"last_page", r.last_page},
+                {"unit", std::string(ingest::to_string(r.unit))}, {"ocr", r.from_ocr}, {"score", r.score},
                 {"snippet", r.snippet}};
     if (full_text) row["text"] = r.text;
     rows.push_back(row);
@@ -28,12 +29,14 @@ json document_json(const index::DocumentRecord& d) {
   return {{"id", d.id},         {"path", display_path(d.path)}, {"title", d.title},
           {"status", ingest::to_string(d.status)}, {"error", d.error}, {"pages", d.page_count},
           {"pages_without_text", d.pages_without_text},     {"chunks", d.chunk_count},
-          {"bytes", d.size_bytes}, {"sha256", d.content_hash}, {"ingested_at", d.ingested_at}};
+          {"bytes", d.size_bytes}, {"sha256", d.content_hash}, {"ingested_at", d.ingested_at},
+          {"unit", d.unit}};
 }
 
 json passage_json(const index::ChunkRecord& chunk, const index::DocumentRecord& document) {
   return {{"chunk_id", chunk.id},          {"document_id", document.id},   {"path", document.path},
           {"title", document.title},       {"first_page", chunk.first_page}, {"last_page", chunk.last_page},
+          {"unit", document.unit},         {"ocr", chunk.from_ocr},
           {"ordinal", chunk.ordinal},      {"tokens", chunk.token_count},  {"text", chunk.text}};
 }
 

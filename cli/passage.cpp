@@ -22,7 +22,9 @@ int run_passage(const GlobalOptions& globals, std::int64_t chunk_id) {
   }
   const int first = (*passage)["first_page"], last = (*passage)["last_page"];
   std::cout << (*passage)["path"].get<std::string>();
-  if (first > 0) std::cout << (first == last ? ", p. " + std::to_string(first) : ", pp. " + std::to_string(first) + "-" + std::to_string(last));
+  const auto unit = ingest::parse_page_unit((*passage)["unit"].get<std::string>()).value_or(ingest::PageUnit::page);
+  if (first > 0) std::cout << ", " << ingest::unit_label(unit, first, last);
+  if ((*passage)["ocr"].get<bool>()) std::cout << " (OCR)";
   std::cout << "\n\n" << (*passage)["text"].get<std::string>() << "\n";
   return kOk;
 }

@@ -19,11 +19,6 @@ struct SearchFlags {
   std::string mode;  // empty: the library's default
 };
 
-std::string pages_label(int first, int last) {
-  if (first <= 0) return "";
-  return first == last ? "p. " + std::to_string(first) : "pp. " + std::to_string(first) + "-" + std::to_string(last);
-}
-
 int run_search(const GlobalOptions& globals, const SearchFlags& flags) {
   std::string query;
   for (const auto& word : flags.words) query += (query.empty() ? "" : " ") + word;
@@ -52,8 +47,9 @@ int run_search(const GlobalOptions& globals, const SearchFlags& flags) {
     int rank = 0;
     for (const auto& r : results) {
       std::cout << ++rank << ". " << r.path;
-      auto pages = pages_label(r.first_page, r.last_page);
+      auto pages = ingest::unit_label(r.unit, r.first_page, r.last_page);
       if (!pages.empty()) std::cout << ", " << pages;
+      if (r.from_ocr) std::cout << " (OCR)";
       char score[32];
       std::snprintf(score, sizeof score, "%.2f", r.score);
       std::cout << "  (score " << score << ")\n   " << (flags.full_text ? r.text : r.snippet) << "\n";

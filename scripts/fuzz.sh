@@ -12,7 +12,7 @@ BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
 SHARED=$(realpath "${DOCENT_SHARED:-../shared}")
 TARGETS=("$@")
 if [ ${#TARGETS[@]} -eq 0 ]; then
-  TARGETS=(fuzz_gguf fuzz_safetensors fuzz_pdf fuzz_tokenizer_bert_uncased fuzz_tokenizer_gpt2 fuzz_tokenizer_llama_spm fuzz_tokenizer_qwen2 fuzz_onnx)
+  TARGETS=(fuzz_gguf fuzz_safetensors fuzz_pdf fuzz_docx fuzz_odt fuzz_epub fuzz_html fuzz_mhtml fuzz_tokenizer_bert_uncased fuzz_tokenizer_gpt2 fuzz_tokenizer_llama_spm fuzz_tokenizer_qwen2 fuzz_onnx)
 fi
 command -v clang++-14 >/dev/null || { echo "fuzz.sh: clang++-14 is needed (apt install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
 [ -d "$SHARED/fixtures" ] || { echo "fuzz.sh: $SHARED/fixtures missing (seeds and tokenizers come from it)" >&2; exit 1; }
@@ -51,6 +51,19 @@ PY
     fuzz_pdf)
       cp samples/*.pdf "$dir"/
       find "$SHARED"/data/pdfs -name '*.pdf' -size -100k -exec cp {} "$dir"/ \; 2>/dev/null || true ;;
+    fuzz_docx|fuzz_odt|fuzz_epub|fuzz_html)  # pandoc's renderings of the sample notes
+      local format=${1#fuzz_}
+      command -v pandoc >/dev/null || { echo "fuzz.sh: pandoc is needed for the $1 seeds" >&2; exit 1; }
+      for note in samples/notes/*.md; do
+        pandoc -s --metadata title=Seed "$note" -o "$dir/$(basename "$note" .md).$format" 2>/dev/null
+      done ;;
+    fuzz_mhtml)  # a saved web page: pandoc's HTML inside a multipart/related message
+      for note in samples/notes/*.md; do
+        { printf 'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b0"\r\n\r\n--b0\r\n'
+          printf 'Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'
+          pandoc -s --metadata title=Seed "$note" -t html 2>/dev/null
+          printf '\r\n--b0--\r\n'; } >"$dir/$(basename "$note" .md).mhtml"
+      done ;;
     fuzz_onnx)  # our exporter's output for stories260K, inline and with external data
       : >"$dir.empty"
       DOCENT_FUZZ_ONNX_SEEDS="$dir" "$BUILD/tests/fuzz/fuzz_onnx" -runs=1 "$dir.empty" >/dev/null 2>&1 || true
@@ -78,6 +91,7 @@ for target in "${TARGETS[@]}"; do
   max_len=4096
   [ "$target" = fuzz_gguf ] && max_len=1300000
   [ "$target" = fuzz_pdf ] && max_len=200000
+  case $target in fuzz_docx|fuzz_odt|fuzz_epub|fuzz_html|fuzz_mhtml) max_len=65536 ;; esac
   [ "$target" = fuzz_onnx ] && max_len=1300000
   echo "== $target for ${SECONDS_EACH}s"
   "$binary" -max_total_time="$SECONDS_EACH" -max_len=$max_len -timeout=30 -rss_limit_mb=2048 \

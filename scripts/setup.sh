@@ -29,6 +29,9 @@ PACKAGES=(
   poppler-data
   libpcre2-dev
   libicu-dev
+  # ingest: Word, OpenDocument, EPUB (ZIP archives of XML) and HTML
+  libzip-dev
+  libxml2-dev
   # cli: flags, JSON, config file, line editing
   libcli11-dev
   nlohmann-json3-dev
@@ -37,10 +40,11 @@ PACKAGES=(
   # cli: `docent serve` (its HTTP transport plugin)
   libcpp-httplib-dev
   # tests: GoogleTest, pdftotext as a peer, tmux drives `docent chat` on a real terminal, zsh
-  # runs the generated completion
+  # runs the generated completion, pandoc writes the DOCX/ODT/EPUB/HTML the format tests read
   googletest
   libgtest-dev
   poppler-utils
+  pandoc
   tmux
   zsh
   # tests: the official openai and MCP clients drive `docent serve` and `docent mcp`

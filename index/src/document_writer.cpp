@@ -61,15 +61,15 @@ DocumentWriter Library::write_document(const DocumentRecord& document, std::int6
     Statement pages = db.prepare("DELETE FROM pages WHERE document_id = ?1");
     pages.bind(1, kept_id).run();
   }
-  // ?11 is the kept id: the row is updated in place (a REPLACE would delete it without its
+  // ?11 is the kept id (?12 the unit): the row is updated in place (a REPLACE would delete it without its
   // triggers), or inserted with a new id.
   const char* sql = kept_id != 0
       ? "UPDATE documents SET path = ?1, title = ?2, content_hash = ?3, size_bytes = ?4, mtime_ns = ?5, "
         "page_count = ?6, pages_without_text = ?7, status = ?8, error = ?9, ingested_at = CASE WHEN ?10 = '' "
-        "THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE ?10 END WHERE id = ?11"
+        "THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE ?10 END, unit = ?12 WHERE id = ?11"
       : "INSERT INTO documents (path, title, content_hash, size_bytes, mtime_ns, page_count, pages_without_text, "
-        "status, error, ingested_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, CASE WHEN ?10 = '' THEN "
-        "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE ?10 END WHERE ?11 = 0";
+        "status, error, ingested_at, unit) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, CASE WHEN ?10 = '' THEN "
+        "strftime('%Y-%m-%dT%H:%M:%SZ', 'now') ELSE ?10 END, ?12 WHERE ?11 = 0";
   {
     Statement write = db.prepare(sql);
     write.bind(1, document.path)
@@ -83,6 +83,7 @@ DocumentWriter Library::write_document(const DocumentRecord& document, std::int6
         .bind(9, document.error)
         .bind(10, document.ingested_at)
         .bind(11, kept_id)
+        .bind(12, document.unit.empty() ? std::string("page") : document.unit)
         .run();
   }
   writer->document_id = kept_id != 0 ? kept_id : db.last_insert_id();
@@ -118,7 +119,7 @@ void DocumentWriter::add(const std::vector<PageRecord>& pages, const std::vector
   if (!chunks.empty()) {
     Statement insert = db.prepare(
         "INSERT INTO chunks (document_id, ordinal, text, first_page, last_page, start_offset, "
-        "end_offset, token_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        "end_offset, token_count, from_ocr) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     Statement insert_vector =
         db.prepare("INSERT INTO vectors (chunk_id, model_id, vector) VALUES (?1, ?2, ?3)");
     for (std::size_t i = 0; i < chunks.size(); ++i) {
@@ -130,7 +131,8 @@ void DocumentWriter::add(const std::vector<PageRecord>& pages, const std::vector
           .bind(5, chunk.last_page)
           .bind(6, chunk.start_offset)
           .bind(7, chunk.end_offset)
-          .bind(8, chunk.token_count);
+          .bind(8, chunk.token_count)
+          .bind(9, chunk.from_ocr ? 1 : 0);
       insert.run();
       if (vectors.empty()) continue;
       insert_vector.bind(1, db.last_insert_id())

@@ -22,11 +22,11 @@ namespace detail {
 const char* const kDocumentColumns =
     "d.id, d.path, d.title, d.content_hash, d.size_bytes, d.mtime_ns, d.page_count, "
     "d.pages_without_text, (SELECT count(*) FROM chunks WHERE chunks.document_id = d.id), "
-    "d.status, d.error, d.ingested_at";
+    "d.status, d.error, d.ingested_at, d.unit";
 
 const char* const kChunkColumns =
     "c.id, c.ordinal, c.text, c.first_page, c.last_page, c.start_offset, c.end_offset, "
-    "c.token_count, c.document_id";
+    "c.token_count, c.document_id, c.from_ocr";
 
 DocumentRecord read_document(const Statement& row) {
   DocumentRecord record;
@@ -43,6 +43,7 @@ DocumentRecord read_document(const Statement& row) {
   record.status = ingest::parse_document_status(row.text_view(9)).value_or(ingest::DocumentStatus::broken);
   record.error = row.text(10);
   record.ingested_at = row.text(11);
+  record.unit = row.text(12);
   return record;
 }
 
@@ -57,6 +58,7 @@ ChunkRecord read_chunk(const Statement& row) {
   record.end_offset = row.int64(6);
   record.token_count = row.int64(7);
   record.document_id = row.int64(8);
+  record.from_ocr = row.integer(9) != 0;
   return record;
 }
 

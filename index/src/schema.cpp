@@ -148,6 +148,14 @@ CREATE VIRTUAL TABLE chunk_search USING fts5(
 INSERT INTO chunk_search(chunk_search) VALUES ('rebuild');
 )sql";
 
+// Version 3: what a document's page-like unit is ("page", "section" of a web page or a Word
+// file without page breaks, "chapter" of an EPUB), so citations name it; and whether a chunk's
+// text was recognised from page images (OCR), so a citation can say so.
+constexpr const char* kVersion3 = R"sql(
+ALTER TABLE documents ADD COLUMN unit TEXT NOT NULL DEFAULT 'page';
+ALTER TABLE chunks ADD COLUMN from_ocr INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 struct Migration {
   const char* sql;
   // Said before the step runs on a library that already holds documents; empty: nothing to say.
@@ -155,16 +163,22 @@ struct Migration {
 };
 
 // Append new steps here; never edit a released one.
-constexpr std::array<Migration, 2> kMigrations = {{
+constexpr std::array<Migration, 3> kMigrations = {{
     {kVersion1, ""},
     {kVersion2, "rebuilding the keyword index so words inside Chinese, Japanese and Thai sentences are found"},
+    {kVersion3, ""},
 }};
 
 }  // namespace
 
+const char* schema_step_for_tests(int version) {
+  return kMigrations.at(static_cast<std::size_t>(version - 1)).sql;
+}
+
 int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
-int oldest_readable_schema_version() { return 1; }
+// Version 3 added columns every read asks for.
+int oldest_readable_schema_version() { return 3; }
 
 int read_schema_version(Connection& connection) {
   return static_cast<int>(connection.query_int64("PRAGMA user_version"));

@@ -11,9 +11,12 @@ namespace docent::index::detail {
 // The version this build writes; a database at a higher version is refused.
 int latest_schema_version();
 
-// The oldest version a read-only opener can use as it is: later versions changed how text is
-// indexed, not what is stored.
+// The oldest version a read-only opener can use as it is: version 3 added columns
+// that every read asks for.
 int oldest_readable_schema_version();
+
+// The SQL of one migration step (1-based), so tests can build a library as an older docent left it.
+const char* schema_step_for_tests(int version);
 
 // Brings the database up to latest_schema_version(), one transaction per step, so an
 // interrupted upgrade leaves the database at the last completed version. `notice` (may be

@@ -44,7 +44,7 @@ std::vector<KeywordHit> Library::keyword_search(const std::string& query,
     }
   }
   Statement detail_row = db.prepare(
-      "SELECT c.document_id, d.path, d.title, c.first_page, c.last_page, c.ordinal, c.text "
+      "SELECT c.document_id, d.path, d.title, c.first_page, c.last_page, c.ordinal, c.text, d.unit, c.from_ocr "
       "FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?1");
   // The two statements read separate snapshots; a chunk removed in between by another process
   // is simply left out.
@@ -60,6 +60,8 @@ std::vector<KeywordHit> Library::keyword_search(const std::string& query,
       hit.last_page = detail_row.integer(4);
       hit.ordinal = detail_row.integer(5);
       hit.text = detail_row.text(6);
+      hit.unit = detail_row.text(7);
+      hit.from_ocr = detail_row.integer(8) != 0;
       complete.push_back(std::move(hit));
     }
     detail_row.reset();

@@ -16,7 +16,7 @@ std::int64_t Library::vector_count(std::int64_t model_id) const {
 
 std::vector<KeywordHit> Library::describe_chunks(const std::vector<std::int64_t>& chunk_ids) const {
   Statement row = impl_->db().prepare(
-      "SELECT c.document_id, d.path, d.title, c.first_page, c.last_page, c.ordinal, c.text "
+      "SELECT c.document_id, d.path, d.title, c.first_page, c.last_page, c.ordinal, c.text, d.unit, c.from_ocr "
       "FROM chunks c JOIN documents d ON d.id = c.document_id WHERE c.id = ?1");
   std::vector<KeywordHit> hits;
   hits.reserve(chunk_ids.size());
@@ -32,6 +32,8 @@ std::vector<KeywordHit> Library::describe_chunks(const std::vector<std::int64_t>
       hit.last_page = row.integer(4);
       hit.ordinal = row.integer(5);
       hit.text = row.text(6);
+      hit.unit = row.text(7);
+      hit.from_ocr = row.integer(8) != 0;
       hits.push_back(std::move(hit));
     }
     row.reset();

@@ -11,7 +11,7 @@
 namespace docent::ingest {
 namespace {
 
-enum class FileKind { pdf, plain_text, markdown, unknown };
+enum class FileKind { pdf, plain_text, markdown, docx, odt, epub, html, mhtml, unknown };
 
 FileKind kind_of(const std::filesystem::path& path) {
   std::string extension = path.extension().string();
@@ -20,6 +20,11 @@ FileKind kind_of(const std::filesystem::path& path) {
   if (extension == ".pdf") return FileKind::pdf;
   if (extension == ".txt" || extension == ".text") return FileKind::plain_text;
   if (extension == ".md" || extension == ".markdown") return FileKind::markdown;
+  if (extension == ".docx") return FileKind::docx;
+  if (extension == ".odt") return FileKind::odt;
+  if (extension == ".epub") return FileKind::epub;
+  if (extension == ".html" || extension == ".htm" || extension == ".xhtml" || extension == ".xht") return FileKind::html;
+  if (extension == ".mhtml" || extension == ".mht") return FileKind::mhtml;
   return FileKind::unknown;
 }
 
@@ -52,6 +57,33 @@ std::string_view to_string(PageStatus status) {
     case PageStatus::no_text_layer: return "no_text_layer";
   }
   return "unknown";
+}
+
+std::string_view to_string(PageUnit unit) {
+  switch (unit) {
+    case PageUnit::page: return "page";
+    case PageUnit::section: return "section";
+    case PageUnit::chapter: return "chapter";
+  }
+  return "page";
+}
+
+std::optional<PageUnit> parse_page_unit(std::string_view text) {
+  for (PageUnit unit : {PageUnit::page, PageUnit::section, PageUnit::chapter})
+    if (to_string(unit) == text) return unit;
+  return std::nullopt;
+}
+
+std::string unit_label(PageUnit unit, int first, int last) {
+  if (first <= 0) return "";
+  const bool one = last <= first;
+  const std::string span = one ? std::to_string(first) : std::to_string(first) + "-" + std::to_string(last);
+  switch (unit) {
+    case PageUnit::page: return (one ? "p. " : "pp. ") + span;
+    case PageUnit::section: return (one ? "section " : "sections ") + span;
+    case PageUnit::chapter: return (one ? "chapter " : "chapters ") + span;
+  }
+  return span;
 }
 
 std::string_view to_string(DocumentStatus status) {
@@ -176,6 +208,18 @@ ExtractedDocument extract(const std::filesystem::path& path, const ExtractOption
     for (Page& page : document.pages) page.text = repair_hyphenation(page.text);
     detail::repair_hyphenation_across_pages(document.pages);
     set_page_statuses(document, /*is_pdf=*/true);
+    return document;
+  }
+
+  if (kind == FileKind::docx || kind == FileKind::odt || kind == FileKind::epub || kind == FileKind::html ||
+      kind == FileKind::mhtml) {
+    const std::size_t budget = options.max_expanded_bytes;
+    ExtractedDocument document = kind == FileKind::docx    ? detail::read_docx(path, budget)
+                                 : kind == FileKind::odt   ? detail::read_odt(path, budget)
+                                 : kind == FileKind::epub  ? detail::read_epub(path, budget)
+                                 : kind == FileKind::html  ? detail::read_html_file(path, budget)
+                                                           : detail::read_mhtml(path, budget);
+    set_page_statuses(document, /*is_pdf=*/false);
     return document;
   }
 

@@ -5,7 +5,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +56,93 @@ ExtractedDocument read_text_file(const std::filesystem::path& path);
 bool is_markdown_file(const std::filesystem::path& path);
 // The first line starting "# ", without the marker and trailing '#'s; empty if none.
 std::string markdown_title(std::string_view text);
+
+// ---- structured documents: DOCX, ODT, EPUB, HTML, MHTML ----
+
+// Why a file of one of these formats cannot be read, as the one-line reason a user sees
+// ("not a ZIP archive (damaged or truncated)", "word/document.xml expands past 256 MiB").
+struct FormatError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A ZIP archive (libzip) whose entries are read whole, within a byte budget shared by every
+// read: declared sizes are checked before inflating and actual sizes while inflating, so an
+// entry that lies about its size cannot get past the budget either.
+class ZipArchive {
+ public:
+  // Throws FormatError when the file is not a readable ZIP archive.
+  ZipArchive(const std::filesystem::path& path, std::size_t budget_bytes);
+  ~ZipArchive();
+  ZipArchive(const ZipArchive&) = delete;
+  ZipArchive& operator=(const ZipArchive&) = delete;
+
+  bool contains(const std::string& name) const;
+  // The entry's bytes. Throws FormatError if it is missing, damaged or goes past the budget.
+  std::string read(const std::string& name);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A paragraph-like piece of text in reading order, as the format readers produce them.
+struct TextBlock {
+  std::string text;
+  int heading_level = 0;        // 1 = top level; 0 = not a heading
+  bool rendered_break = false;  // the writing program laid out a page break before it
+  bool explicit_break = false;  // the author asked for a page break before it
+};
+
+// Collects blocks as a reader walks a document: text goes into the current block until it ends.
+class BlockCollector {
+ public:
+  void text(std::string_view text) { current_ += text; }
+  // Closes the current block (dropped when it holds only whitespace).
+  void end_block(int heading_level = 0);
+  // The text that follows starts a new page; a block in progress is closed first.
+  void page_break(bool rendered);
+  std::vector<TextBlock> take();
+
+ private:
+  std::vector<TextBlock> blocks_;
+  std::string current_;
+  bool pending_rendered_ = false;
+  bool pending_explicit_ = false;
+};
+
+struct BlockPages {
+  PageUnit unit = PageUnit::section;
+  std::vector<Page> pages;
+};
+// Pages of a word-processor document (`paginated`: page breaks count) or a web page: by the
+// breaks the writing program laid out when there are any, else by the author's explicit ones,
+// else sections starting at each heading of the top two levels used (text before the first
+// heading is section 1; headings with no text between them open one section together). Each page's blocks are joined by blank lines and cleaned.
+BlockPages pages_from_blocks(const std::vector<TextBlock>& blocks, bool paginated);
+// Blocks joined by blank lines and cleaned as every page of these formats is.
+std::string join_blocks(const std::vector<TextBlock>& blocks, std::size_t first, std::size_t last);
+
+// The first heading of the top level among the blocks (a title when the file names none).
+std::string first_heading(const std::vector<TextBlock>& blocks);
+
+ExtractedDocument read_docx(const std::filesystem::path& path, std::size_t budget_bytes);
+ExtractedDocument read_odt(const std::filesystem::path& path, std::size_t budget_bytes);
+ExtractedDocument read_epub(const std::filesystem::path& path, std::size_t budget_bytes);
+ExtractedDocument read_html_file(const std::filesystem::path& path, std::size_t budget_bytes);
+ExtractedDocument read_mhtml(const std::filesystem::path& path, std::size_t budget_bytes);
+
+// A whole file, or FormatError when it holds more than `limit_bytes`.
+std::string read_file_within(const std::filesystem::path& path, std::size_t limit_bytes);
+
+// MHTML: the first text/html part of a MIME message, transfer-decoded, with its charset ("" if
+// none is declared). Nothing when the message has no HTML part.
+struct MimeHtml {
+  std::string html;
+  std::string charset;
+};
+std::optional<MimeHtml> mhtml_main_part(std::string_view message);
+std::string decode_quoted_printable(std::string_view text);
+std::string decode_base64(std::string_view text);
 
 // ---- chunking ----
 

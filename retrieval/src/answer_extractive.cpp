@@ -205,6 +205,8 @@ Answer answer_extractive(const index::Library& library, const std::string& quest
       citation.title = window.title;
       citation.page = span.first_page;
       citation.last_page = span.last_page;
+      citation.unit = window.unit;
+      citation.from_ocr = window.from_ocr;
       citation.chunk_id = window.hit_chunk_ids.empty() ? 0 : window.hit_chunk_ids.front();
       citation.quote = sentence;
       answer.citations.push_back(std::move(citation));

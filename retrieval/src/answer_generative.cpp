@@ -23,10 +23,8 @@ constexpr const char* kInstructions =
 
 std::string source_label(const ContextWindow& window) {
   std::string label = window.path;
-  if (window.first_page > 0)
-    label += window.first_page == window.last_page ? ", p. " + std::to_string(window.first_page)
-                                                   : ", pp. " + std::to_string(window.first_page) + "-" +
-                                                         std::to_string(window.last_page);
+  if (window.first_page > 0) label += ", " + ingest::unit_label(window.unit, window.first_page, window.last_page);
+  if (window.from_ocr) label += " (OCR)";
   return label;
 }
 

@@ -261,6 +261,8 @@ void attribute_answer(Answer& answer) {
       quote = &index.windows[static_cast<std::size_t>(number - 1)].front();
     citation.page = quote ? quote->sentence.first_page : window.first_page;
     citation.last_page = quote ? quote->sentence.last_page : window.first_page;
+    citation.unit = window.unit;
+    citation.from_ocr = window.from_ocr;
     citation.quote = quote ? quote->text : "";
     answer.citations.push_back(std::move(citation));
   }

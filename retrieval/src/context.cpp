@@ -24,6 +24,7 @@ struct Range {
 struct DocumentSelection {
   std::int64_t id = 0;
   std::string path, title;
+  ingest::PageUnit unit = ingest::PageUnit::page;
   std::vector<index::ChunkRecord> chunks;
   std::vector<Range> ranges;  // merged: sorted, disjoint, not touching
   std::size_t tokens = 0;
@@ -138,6 +139,7 @@ AssembledContext assemble_context(const index::Library& library, const std::stri
     document.id = hit.document_id;
     document.path = hit.path;
     document.title = hit.title;
+    document.unit = ingest::parse_page_unit(hit.unit).value_or(ingest::PageUnit::page);
     document.chunks = library.chunks(hit.document_id);
     std::sort(document.chunks.begin(), document.chunks.end(),
               [](const auto& a, const auto& b) { return a.ordinal < b.ordinal; });
@@ -236,6 +238,7 @@ AssembledContext assemble_context(const index::Library& library, const std::stri
       window.document_id = document_id;
       window.path = document.path;
       window.title = document.title;
+      window.unit = document.unit;
       window.start_offset = range.from;
       window.text = document.text(range.from, range.to);
       window.tokens = count(window.text);
@@ -249,6 +252,7 @@ AssembledContext assemble_context(const index::Library& library, const std::stri
           window.first_page = chunk.first_page;
         }
         window.last_ordinal = chunk.ordinal;
+        window.from_ocr = window.from_ocr || chunk.from_ocr;
         window.last_page = std::max(window.last_page, chunk.last_page);
       }
       for (const auto& hit : hits)

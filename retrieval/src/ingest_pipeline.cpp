@@ -79,6 +79,7 @@ index::NewDocument to_record(const ingest::ExtractedDocument& extracted, const s
   document.status = extracted.status;
   document.error = extracted.error;
   document.ingested_at = utc_now_iso8601();
+  document.unit = std::string(ingest::to_string(extracted.unit));
   for (const auto& page : extracted.pages) {
     if (page.status == ingest::PageStatus::no_text_layer) ++document.pages_without_text;
     record.pages.push_back({page.number, page.text, std::string(ingest::to_string(page.status))});

@@ -33,6 +33,8 @@ std::vector<SearchResult> to_results(std::vector<index::KeywordHit> hits, const 
     result.title = std::move(hit.title);
     result.first_page = hit.first_page;
     result.last_page = hit.last_page;
+    result.unit = ingest::parse_page_unit(hit.unit).value_or(ingest::PageUnit::page);
+    result.from_ocr = hit.from_ocr;
     result.score = hit.score;
     result.snippet = one_line(hit.snippet);
     result.text = std::move(hit.text);

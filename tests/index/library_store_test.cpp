@@ -93,6 +93,51 @@ TEST(LibraryOpen, RefusesNewerSchema) {
   EXPECT_THROW(Library::open(temp.path(), Library::Mode::read_only), LibraryError);
 }
 
+TEST(LibraryOpen, AVersionOneLibraryKeepsItsDocumentsAsPagesWithoutOcr) {
+  TempDir temp;
+  {
+    RawDatabase raw(database_in(temp.path()), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    raw.execute(index::detail::schema_step_for_tests(1));
+    raw.execute("PRAGMA user_version = 1");
+    raw.execute("INSERT INTO documents (path, status, ingested_at, page_count) VALUES ('/old.pdf', 'ok', 'now', 1)");
+    raw.execute("INSERT INTO chunks (document_id, ordinal, text, first_page, last_page, start_offset, end_offset, "
+                "token_count) VALUES (1, 0, 'lighthouse keeper', 1, 1, 0, 17, 2)");
+  }
+  Library library = Library::open(temp.path());
+  EXPECT_EQ(library.schema_version(), index::detail::latest_schema_version());
+  auto document = library.find_document("/old.pdf");
+  ASSERT_TRUE(document);
+  EXPECT_EQ(document->unit, "page");
+  auto hits = library.keyword_search("lighthouse", {});
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].unit, "page");
+  EXPECT_FALSE(hits[0].from_ocr);
+}
+
+TEST(LibraryStore, KeepsTheDocumentsUnitAndWhichChunksCameFromOcr) {
+  TempDir temp;
+  Library library = Library::open(temp.path());
+  auto record = make_document("/docs/book.epub", "Book", {"first chapter text", "second chapter scanned"});
+  record.document.unit = "chapter";
+  record.pages[1].status = "ocr";
+  record.chunks[1].from_ocr = true;
+  const auto id = library.put_document(record);
+  EXPECT_EQ(library.document(id)->unit, "chapter");
+  auto chunks = library.chunks(id);
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_FALSE(chunks[0].from_ocr);
+  EXPECT_TRUE(chunks[1].from_ocr);
+  auto hits = library.keyword_search("scanned", {});
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].unit, "chapter");
+  EXPECT_TRUE(hits[0].from_ocr);
+  auto described = library.describe_chunks({chunks[0].id});
+  ASSERT_EQ(described.size(), 1u);
+  EXPECT_EQ(described[0].unit, "chapter");
+  EXPECT_FALSE(described[0].from_ocr);
+  EXPECT_EQ(library.pages(id)[1].status, "ocr");
+}
+
 TEST(LibraryOpen, NotADatabaseIsAClearError) {
   TempDir temp;
   std::ofstream(database_in(temp.path())) << std::string(4096, 'x');

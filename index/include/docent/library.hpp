@@ -46,7 +46,7 @@ inline constexpr const char* kIngestRemoved = "ingest.removed";  // what `remove
 struct PageRecord {
   int number = 0;
   std::string text;
-  std::string status;  // "ok" | "no_text_layer"
+  std::string status;  // ingest::to_string(PageStatus): "ok" | "ocr" | "no_text_layer"
 };
 
 struct ChunkRecord {
@@ -59,6 +59,7 @@ struct ChunkRecord {
   std::int64_t end_offset = 0;
   std::int64_t token_count = 0;
   std::int64_t document_id = 0;  // set when read from the store; ignored when written
+  bool from_ocr = false;  // some of its text was recognised from a page image
 };
 
 struct DocumentRecord {
@@ -74,6 +75,7 @@ struct DocumentRecord {
   ingest::DocumentStatus status = ingest::DocumentStatus::ok;
   std::string error;
   std::string ingested_at;  // ISO 8601 UTC
+  std::string unit = "page";  // ingest::to_string(PageUnit): what its page numbers count
 };
 
 // Everything about one document, written atomically.
@@ -123,6 +125,8 @@ struct KeywordHit {
   int first_page = 0;
   int last_page = 0;
   int ordinal = 0;
+  std::string unit = "page";  // the document's page-like unit (ingest::to_string(PageUnit))
+  bool from_ocr = false;      // the chunk's text was (partly) recognised from page images
   double score = 0;      // higher is better (negated FTS5 bm25)
   std::string snippet;   // with matches wrapped in highlight_open / highlight_close
   std::string text;      // full chunk text

@@ -1,6 +1,6 @@
 #pragma once
 // docent::ingest — files to pages to chunks. Knows nothing of storage or models.
-// Poppler and ICU stay behind this header.
+// Poppler, libzip, libxml2 and ICU stay behind this header.
 
 #include <cstddef>
 #include <cstdint>
@@ -36,6 +36,17 @@ std::optional<DocumentStatus> parse_document_status(std::string_view text);
 // ok and scanned documents were read; every other status is a failure the user has to act on.
 bool is_failure(DocumentStatus status);
 
+// What a document's page numbers count. PDFs and text files have pages; so do Word and
+// OpenDocument files that record where their pages break. Without such marks they, and web
+// pages, have sections (a new one at each heading of the top two levels used); an EPUB has
+// chapters (its reading-order documents that hold text).
+enum class PageUnit { page, section, chapter };
+std::string_view to_string(PageUnit unit);
+std::optional<PageUnit> parse_page_unit(std::string_view text);
+// How a citation names pages first..last: "p. 3", "pp. 3-4", "section 2", "sections 2-3",
+// "chapter 5", "chapters 5-6"; empty when first is 0 (no page).
+std::string unit_label(PageUnit unit, int first, int last);
+
 struct Page {
   int number = 0;  // 1-based
   std::string text;  // cleaned text: ligatures expanded, hyphenation repaired, running headers removed
@@ -47,16 +58,22 @@ struct ExtractedDocument {
   std::string title;  // from PDF metadata or the first heading; may be empty
   DocumentStatus status = DocumentStatus::ok;
   std::string error;  // one line, for status != ok
+  PageUnit unit = PageUnit::page;  // what `pages` are
   std::vector<Page> pages;
 };
 
 struct ExtractOptions {
   std::optional<std::string> password;  // never stored or logged
   bool remove_running_headers = true;
+  // Most bytes a DOCX, ODT or EPUB may expand to, and most an HTML/MHTML file may hold: past it
+  // the file is `broken` ("... expands past 256 MiB"), so a zip bomb or a runaway page costs
+  // bounded memory. The biggest real books and reports are a few tens of MiB of XML.
+  std::size_t max_expanded_bytes = 256u << 20;
 };
 
-// Reads .pdf, .txt, .md (and .markdown, .text). Never throws for a bad file: the outcome is in
-// `status` and `error`. Throws std::runtime_error only for I/O failures of the file system itself.
+// Reads .pdf, .txt, .md (and .markdown, .text), .docx, .odt, .epub, .html (.htm, .xhtml) and
+// .mhtml (.mht). Never throws for a bad file: the outcome is in `status` and `error`. Throws
+// std::runtime_error only for I/O failures of the file system itself.
 ExtractedDocument extract(const std::filesystem::path& path, const ExtractOptions& options = {});
 
 // True when `extract` knows the file type (by extension).

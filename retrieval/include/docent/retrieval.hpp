@@ -277,6 +277,8 @@ struct SearchResult {
   std::string title;
   int first_page = 0;
   int last_page = 0;
+  ingest::PageUnit unit = ingest::PageUnit::page;  // what first_page/last_page count
+  bool from_ocr = false;  // its text was recognised from page images
   double score = 0;
   std::string snippet;
   std::string text;
@@ -308,6 +310,8 @@ struct ContextWindow {
   std::string title;
   int first_page = 0;
   int last_page = 0;
+  ingest::PageUnit unit = ingest::PageUnit::page;  // what first_page/last_page count
+  bool from_ocr = false;  // some of its text was recognised from page images
   int first_ordinal = 0;
   int last_ordinal = 0;
   std::size_t start_offset = 0;  // in the document's joined text (pages joined by "\n\f")
@@ -344,6 +348,8 @@ struct Citation {
   std::string title;
   int page = 0;        // where the quote starts
   int last_page = 0;   // where it ends (> page when the sentence crosses a page break)
+  ingest::PageUnit unit = ingest::PageUnit::page;  // what page/last_page count
+  bool from_ocr = false;  // the source's text was (partly) recognised from page images
   std::int64_t chunk_id = 0;
   std::string quote;   // the sentence of the source that best supports the claim
   // No marker in the model's text: docent linked the claim to this source by word overlap.
