@@ -159,6 +159,7 @@ Library Library::open(const std::filesystem::path& dir, Mode mode,
                          std::to_string(version) + " but at least " +
                          std::to_string(detail::oldest_readable_schema_version()) +
                          " is needed; open it once for writing to upgrade it");
+    detail::read_older_schema(connection, version);
   }
   return Library(std::move(impl));
 }

@@ -177,8 +177,16 @@ const char* schema_step_for_tests(int version) {
 
 int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
-// Version 3 added columns every read asks for.
-int oldest_readable_schema_version() { return 3; }
+int oldest_readable_schema_version() { return 1; }
+
+void read_older_schema(Connection& connection, int version) {
+  if (version >= 3) return;
+  // Version 3's columns as their defaults: temporary views shadow the tables for this
+  // connection only (unqualified names find the temp schema first), nothing is written.
+  connection.execute(
+      "CREATE TEMP VIEW documents AS SELECT *, 'page' AS unit FROM main.documents;"
+      "CREATE TEMP VIEW chunks AS SELECT *, 0 AS from_ocr FROM main.chunks;");
+}
 
 int read_schema_version(Connection& connection) {
   return static_cast<int>(connection.query_int64("PRAGMA user_version"));

@@ -11,9 +11,11 @@ namespace docent::index::detail {
 // The version this build writes; a database at a higher version is refused.
 int latest_schema_version();
 
-// The oldest version a read-only opener can use as it is: version 3 added columns
-// that every read asks for.
+// The oldest version a read-only opener can use as it is: later versions changed how text is
+// indexed, or added columns that read_older_schema supplies.
 int oldest_readable_schema_version();
+// Lets a read-only connection read a library older than version 3 as if it had its columns.
+void read_older_schema(Connection& connection, int version);
 
 // The SQL of one migration step (1-based), so tests can build a library as an older docent left it.
 const char* schema_step_for_tests(int version);
