@@ -22,7 +22,7 @@ struct Options {
 
 void usage(std::FILE* out) {
   std::fprintf(out,
-               "usage: bench_engine [--preset all|r1-qwen-1.5b|bge-small|NAME[,NAME...]] [--threads N] [--quick]\n"
+               "usage: bench_engine [--preset all|r1-qwen-1.5b|bge-small|bitnet-2b4t|NAME[,NAME...]] [--threads N] [--quick]\n"
                "                    [--json] [--only ours|peers]\n"
                "presets:");
   for (const auto& preset : all_presets()) std::fprintf(out, " %s", preset.name.c_str());

@@ -69,6 +69,9 @@ const std::vector<Preset>& all_presets() {
       {"bge-small-f16", "bge-small", "F16", true},
       {"bge-small-q8_0", "bge-small", "Q8_0", true},
       {"bge-small-f32", "bge-small", "F32", true},
+      {"bitnet-2b4t-tq2_0", "bitnet-2b4t", "TQ2_0", false},
+      {"bitnet-2b4t-tq1_0", "bitnet-2b4t", "TQ1_0", false},
+      {"bitnet-2b4t-i2_s", "bitnet-2b4t", "I2_S", false},
   };
   return presets;
 }
@@ -89,7 +92,8 @@ std::vector<Preset> select_presets(const std::string& selection) {
       // A shape selects its usual quantizations; bge-small-f32 only when named.
       const bool in_group = item == "all" || (item == preset.shape && preset.name != "bge-small-f32");
       if (in_group || item == preset.name) {
-        if (item == "all" && preset.name == "bge-small-f32") continue;
+        // "all" stays the R1 and bge presets it always was; the BitNet ones are chosen by name.
+        if (item == "all" && (preset.name == "bge-small-f32" || preset.shape == "bitnet-2b4t")) continue;
         add(preset);
         found = true;
       }
@@ -97,7 +101,7 @@ std::vector<Preset> select_presets(const std::string& selection) {
     if (!found) {
       std::string names;
       for (const auto& preset : all_presets()) names += " " + preset.name;
-      throw std::invalid_argument("unknown preset '" + item + "' (all, r1-qwen-1.5b, bge-small," + names + ")");
+      throw std::invalid_argument("unknown preset '" + item + "' (all, r1-qwen-1.5b, bge-small, bitnet-2b4t," + names + ")");
     }
   }
   if (chosen.empty()) throw std::invalid_argument("no preset selected");
@@ -120,6 +124,18 @@ RandomModelSpec preset_spec(const Preset& preset) {
     spec.vocabulary = 151936;
     spec.context_length = 131072;
     spec.tied_output = false;
+  } else if (preset.shape == "bitnet-2b4t") {
+    // BitNet b1.58 2B4T's shapes (its config.json). Named "bitnet" so that llama.cpp, which
+    // knows no "bitnet-b1.58", loads the file: its SiLU gate costs what squared ReLU does.
+    spec.architecture = "bitnet";
+    spec.layers = 30;
+    spec.hidden = 2560;
+    spec.heads = 20;
+    spec.kv_heads = 5;
+    spec.ffn = 6912;
+    spec.vocabulary = 128256;
+    spec.context_length = 4096;
+    spec.tied_output = true;
   } else {
     // bge-small-en-v1.5's shapes.
     spec.architecture = "bert";
@@ -138,6 +154,12 @@ RandomModelSpec preset_spec(const Preset& preset) {
     spec.weight_type = TensorType::q4_0, spec.file_type = 2;
   } else if (q == "Q8_0") {
     spec.weight_type = TensorType::q8_0, spec.file_type = 7;
+  } else if (q == "TQ2_0") {
+    spec.weight_type = TensorType::tq2_0, spec.file_type = 37;
+  } else if (q == "TQ1_0") {
+    spec.weight_type = TensorType::tq1_0, spec.file_type = 36;
+  } else if (q == "I2_S") {
+    spec.weight_type = TensorType::i2_s;
   } else if (q == "F16") {
     spec.weight_type = TensorType::f16, spec.file_type = 1;
   } else {
