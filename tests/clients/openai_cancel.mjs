@@ -23,7 +23,18 @@ try {
 } catch (error) {
   // The abort ends the iteration with an error by design.
 }
+// The server notices the departure at its next token; until then the model is still busy
+// (and with --queue 0 nothing may wait), so the short request is retried for up to 20 s.
 const started = Date.now();
-const after = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 4 });
-console.log(JSON.stringify({ chunks_before_leaving: chunks, busy, next_seconds: (Date.now() - started) / 1000,
+let after = null, retries = 0;
+while (!after) {
+  try {
+    after = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 4 });
+  } catch (error) {
+    if (error.status !== 503 || Date.now() - started > 20000) throw error;
+    retries += 1;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+console.log(JSON.stringify({ chunks_before_leaving: chunks, busy, next_seconds: (Date.now() - started) / 1000, retries,
                              next_finish: after.choices[0].finish_reason }));
