@@ -88,6 +88,9 @@ rm -f "$ROOT.debootstrap.log"
   while read -r uri suite; do echo "deb $uri $suite main"; done <<<"$sources"
 } >"$ROOT/etc/apt/sources.list"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
+# This machine's certificate trust (a proxy's own authority, say), for npm as for apt: the
+# network setup of the host, not something a new user installs.
+cp /etc/ssl/certs/ca-certificates.crt "$ROOT/etc/host-ca-certificates.crt" 2>/dev/null || true
 say "root ready in $(( $(date +%s) - started )) s"
 
 head=$(git -C "$REPO" rev-parse --short HEAD)
@@ -106,6 +109,7 @@ mount_into "$ROOT/dev" --rbind /dev
 
 # A clean login environment, as on a new machine.
 cache_environment=()
+[ -f "$ROOT/etc/host-ca-certificates.crt" ] && cache_environment=(NODE_EXTRA_CA_CERTS=/etc/host-ca-certificates.crt)
 in_root() {
   chroot "$ROOT" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "${cache_environment[@]}" bash -lc "$1"
@@ -116,7 +120,7 @@ if [ -n "${FRESH_CCACHE:-}" ]; then
   in_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends ccache >/dev/null" ||
     die "could not install ccache in the root"
   # Paths relative to the checkout, so objects compiled from another checkout are found.
-  cache_environment=(CCACHE_DIR=/var/cache/docent-ccache CCACHE_BASEDIR=/root/docent CCACHE_NOHASHDIR=1
+  cache_environment+=(CCACHE_DIR=/var/cache/docent-ccache CCACHE_BASEDIR=/root/docent CCACHE_NOHASHDIR=1
     "CMAKE_ARGS=-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache")
   say "compiling through ccache ($FRESH_CCACHE)"
 fi
