@@ -14,14 +14,6 @@ struct ManifestItem {
   std::string properties;
 };
 
-ExtractedDocument failed(const std::filesystem::path& path, const std::string& reason) {
-  ExtractedDocument result;
-  result.path = path;
-  result.status = DocumentStatus::broken;
-  result.error = reason;
-  return result;
-}
-
 int hex_digit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -59,7 +51,7 @@ XmlDocument parse_chapter(std::string_view bytes, const std::string& name) {
 ExtractedDocument read_epub(const std::filesystem::path& path, std::size_t budget_bytes) {
   try {
     ZipArchive archive(path, budget_bytes);
-    if (!archive.contains("META-INF/container.xml")) return failed(path, "not an EPUB (no META-INF/container.xml)");
+    if (!archive.contains("META-INF/container.xml")) return broken_document(path, "not an EPUB (no META-INF/container.xml)");
     std::string package_name;
     {
       XmlDocument container = parse_xml(archive.read("META-INF/container.xml"), "META-INF/container.xml");
@@ -67,7 +59,7 @@ ExtractedDocument read_epub(const std::filesystem::path& path, std::size_t budge
       for (const xmlNode* file = rootfiles ? rootfiles->children : nullptr; file; file = file->next)
         if (is_element(file, "rootfile") && package_name.empty()) package_name = entry_name("", attribute(file, "full-path"));
     }
-    if (package_name.empty()) return failed(path, "META-INF/container.xml names no package document");
+    if (package_name.empty()) return broken_document(path, "META-INF/container.xml names no package document");
     XmlDocument package = parse_xml(archive.read(package_name), package_name);
     const xmlNode* root = xmlDocGetRootElement(package.get());
     const std::string folder = std::filesystem::path(package_name).parent_path().generic_string();
@@ -85,7 +77,7 @@ ExtractedDocument read_epub(const std::filesystem::path& path, std::size_t budge
           manifest[attribute(entry, "id")] = {attribute(entry, "href"), attribute(entry, "media-type"),
                                               attribute(entry, "properties")};
     const xmlNode* spine = child_element(root, "spine");
-    if (!spine) return failed(path, package_name + " has no spine (reading order)");
+    if (!spine) return broken_document(path, package_name + " has no spine (reading order)");
     std::string first_title;
     for (const xmlNode* itemref = spine->children; itemref; itemref = itemref->next) {
       if (!is_element(itemref, "itemref") || attribute(itemref, "linear") == "no") continue;
@@ -108,10 +100,10 @@ ExtractedDocument read_epub(const std::filesystem::path& path, std::size_t budge
       result.pages.push_back(std::move(page));
     }
     if (result.title.empty()) result.title = first_title;
-    if (result.pages.empty()) return failed(path, "file has no text");
+    if (result.pages.empty()) return broken_document(path, "file has no text");
     return result;
   } catch (const FormatError& error) {
-    return failed(path, error.what());
+    return broken_document(path, error.what());
   }
 }
 

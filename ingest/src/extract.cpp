@@ -173,6 +173,14 @@ ExtractedDocument read_text_file(const std::filesystem::path& path) {
   return result;
 }
 
+ExtractedDocument broken_document(const std::filesystem::path& path, std::string reason) {
+  ExtractedDocument document;
+  document.path = path;
+  document.status = DocumentStatus::broken;
+  document.error = std::move(reason);
+  return document;
+}
+
 }  // namespace detail
 
 ExtractedDocument extract(const std::filesystem::path& path, const ExtractOptions& options) {
@@ -192,11 +200,7 @@ ExtractedDocument extract(const std::filesystem::path& path, const ExtractOption
 
   if (kind == FileKind::pdf) {
     if (std::filesystem::file_size(path, error) == 0 && !error) {
-      ExtractedDocument result;
-      result.path = path;
-      result.status = DocumentStatus::broken;
-      result.error = "file is empty";
-      return result;
+      return detail::broken_document(path, "file is empty");
     }
     ExtractedDocument document = detail::read_pdf(path, options.password);
     if (document.status != DocumentStatus::ok) return document;

@@ -111,14 +111,6 @@ ExtractedDocument html_document(const std::filesystem::path& path, std::string_v
   return result;
 }
 
-ExtractedDocument failed(const std::filesystem::path& path, const std::string& reason) {
-  ExtractedDocument result;
-  result.path = path;
-  result.status = DocumentStatus::broken;
-  result.error = reason;
-  return result;
-}
-
 // ---- MIME, as far as MHTML needs it ----
 
 struct Part {
@@ -279,7 +271,7 @@ ExtractedDocument read_html_file(const std::filesystem::path& path, std::size_t 
     const std::string bytes = read_file_within(path, budget_bytes);
     return html_document(path, bytes, "");
   } catch (const FormatError& error) {
-    return failed(path, error.what());
+    return broken_document(path, error.what());
   }
 }
 
@@ -287,10 +279,10 @@ ExtractedDocument read_mhtml(const std::filesystem::path& path, std::size_t budg
   try {
     const std::string bytes = read_file_within(path, budget_bytes);
     auto part = mhtml_main_part(bytes);
-    if (!part) return failed(path, "no HTML part in this MHTML file");
+    if (!part) return broken_document(path, "no HTML part in this MHTML file");
     return html_document(path, part->html, part->charset);
   } catch (const FormatError& error) {
-    return failed(path, error.what());
+    return broken_document(path, error.what());
   }
 }
 

@@ -49,6 +49,9 @@ std::string tidy_pdf_title(std::string_view title);
 // ---- readers ----
 
 // Raw (uncleaned) pages of a PDF, or a status saying why there are none.
+// A document that could not be read: its path, status broken and the one-line reason.
+ExtractedDocument broken_document(const std::filesystem::path& path, std::string reason);
+
 ExtractedDocument read_pdf(const std::filesystem::path& path, const std::optional<std::string>& password);
 // A .txt/.md file through TextPageStream: form feeds split pages (long ones are cut), pages
 // cleaned; Markdown's first "# " heading is the title.

@@ -22,14 +22,6 @@ bool true_attribute(const xmlNode* node) {
   return value.empty() || (value != "0" && value != "false" && value != "off");
 }
 
-ExtractedDocument failed(const std::filesystem::path& path, const std::string& reason) {
-  ExtractedDocument result;
-  result.path = path;
-  result.status = DocumentStatus::broken;
-  result.error = reason;
-  return result;
-}
-
 // dc:title of a metadata part (docProps/core.xml, meta.xml), or "".
 std::string metadata_title(ZipArchive& archive, const std::string& name) {
   if (!archive.contains(name)) return {};
@@ -327,7 +319,7 @@ class OdtWalker {
 ExtractedDocument read_docx(const std::filesystem::path& path, std::size_t budget_bytes) {
   try {
     ZipArchive archive(path, budget_bytes);
-    if (!archive.contains("word/document.xml")) return failed(path, "not a Word document (no word/document.xml)");
+    if (!archive.contains("word/document.xml")) return broken_document(path, "not a Word document (no word/document.xml)");
     DocxWalker walker(docx_heading_styles(archive));
     {
       XmlDocument document = parse_xml(archive.read("word/document.xml"), "word/document.xml");
@@ -344,14 +336,14 @@ ExtractedDocument read_docx(const std::filesystem::path& path, std::size_t budge
     }
     return finish(path, walker.take(), metadata_title(archive, "docProps/core.xml"));
   } catch (const FormatError& error) {
-    return failed(path, error.what());
+    return broken_document(path, error.what());
   }
 }
 
 ExtractedDocument read_odt(const std::filesystem::path& path, std::size_t budget_bytes) {
   try {
     ZipArchive archive(path, budget_bytes);
-    if (!archive.contains("content.xml")) return failed(path, "not an OpenDocument file (no content.xml)");
+    if (!archive.contains("content.xml")) return broken_document(path, "not an OpenDocument file (no content.xml)");
     XmlDocument document = parse_xml(archive.read("content.xml"), "content.xml");
     const xmlNode* root = xmlDocGetRootElement(document.get());
     // Page breaks the author asked for live in the paragraph styles.
@@ -367,7 +359,7 @@ ExtractedDocument read_odt(const std::filesystem::path& path, std::size_t budget
     if (const xmlNode* text = child_element(child_element(root, "body"), "text")) walker.body(text);
     return finish(path, walker.take(), metadata_title(archive, "meta.xml"));
   } catch (const FormatError& error) {
-    return failed(path, error.what());
+    return broken_document(path, error.what());
   }
 }
 
