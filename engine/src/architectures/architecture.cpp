@@ -103,6 +103,14 @@ const HyperKeyName& hyper_key_name(HyperKey key) {
   return name;
 }
 
+const std::vector<HyperKey>& decoder_hyper_keys() {
+  using H = HyperKey;
+  static const std::vector<HyperKey> keys{H::block_count,    H::embedding_length, H::feed_forward_length, H::head_count,
+                                          H::context_length, H::head_count_kv,    H::rope_freq_base,      H::rms_epsilon,
+                                          H::key_length,     H::value_length,     H::rope_dimension_count};
+  return keys;
+}
+
 std::string_view hf_activation(FfnActivation activation) {
   switch (activation) {
     case FfnActivation::silu_gated: return "silu";

@@ -102,6 +102,8 @@ struct HyperKeyName {
   std::string_view hf;           // config.json key ("" when the checkpoint has none)
 };
 const HyperKeyName& hyper_key_name(HyperKey key);
+// The hyper-parameters of a Llama-style decoder block, which every decoder family here reads.
+const std::vector<HyperKey>& decoder_hyper_keys();
 
 // Rotary embedding pairing at run time: `interleaved` rotates (x[2i], x[2i+1]) (Llama GGUF, whose
 // q/k rows were permuted for it); `halves` rotates (x[i], x[i + d/2]) (Qwen2).

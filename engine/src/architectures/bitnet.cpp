@@ -11,7 +11,6 @@ namespace docent::engine {
 const ArchitectureSpec& bitnet_architecture() {
   using R = TensorRole;
   using P = Presence;
-  using H = HyperKey;
   constexpr RowOrder same = RowOrder::same;
   static const ArchitectureSpec spec{
       .id = Architecture::bitnet,
@@ -21,9 +20,7 @@ const ArchitectureSpec& bitnet_architecture() {
       .kind = ModelKind::decoder,
       .norm = NormKind::rms,
       .rope_style = RopeStyle::halves,
-      .metadata = {H::block_count, H::embedding_length, H::feed_forward_length, H::head_count, H::context_length,
-                   H::head_count_kv, H::rope_freq_base, H::rms_epsilon, H::key_length, H::value_length,
-                   H::rope_dimension_count},
+      .metadata = decoder_hyper_keys(),
       .tensors =
           {
               {R::token_embedding, "token_embd.weight", "model.embed_tokens.weight", P::required},
