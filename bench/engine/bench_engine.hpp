@@ -54,8 +54,9 @@ engine::RandomModelSpec preset_spec(const Preset& preset);
 // mistaken for a model). Called in a child process.
 void write_preset_model(const Preset& preset, const fs::path& path);
 
-// Where models are cached: $DOCENT_BENCH_DIR, else $XDG_CACHE_HOME/docent/bench-models, else
-// ~/.cache/docent/bench-models.
+// docent's cache folder: $XDG_CACHE_HOME/docent, else ~/.cache/docent.
+fs::path docent_cache_directory();
+// Where models are cached: $DOCENT_BENCH_DIR, else docent_cache_directory()/bench-models.
 fs::path bench_directory();
 fs::path model_path(const Preset& preset);
 fs::path onnx_directory(const Preset& preset);

@@ -11,7 +11,7 @@ BENCH=${BENCH_ENGINE:-build/bench/bench_engine}
 THREADS=${THREADS:-2}
 case "${XDG_CACHE_HOME:-}" in /*) cache="$XDG_CACHE_HOME" ;; *) cache="$HOME/.cache" ;; esac
 ORT=${ORT_NODE_DIR:-$cache/docent/ort}
-MODELS=${DOCENT_BENCH_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/docent/bench-models}
+MODELS=${DOCENT_BENCH_DIR:-$cache/docent/bench-models}
 ROUNDS=${1:-5}
 shift || true
 PRESETS=("$@")

@@ -198,9 +198,7 @@ std::optional<Json> llama_encoder(const Preset& preset, const Plan& plan, int th
 std::string ort_folder() {
   for (const char* name : {"ORT_NODE_DIR", "DOCENT_ORT_DIR"})
     if (auto value = environment(name); !value.empty()) return value;
-  // bench/ort/setup.sh's default folder; a relative XDG_CACHE_HOME is invalid (XDG spec).
-  const std::string cache = environment("XDG_CACHE_HOME");
-  const fs::path installed = (!cache.empty() && cache[0] == '/' ? fs::path(cache) : fs::path(environment("HOME")) / ".cache") / "docent/ort";
+  const fs::path installed = docent_cache_directory() / "ort";  // bench/ort/setup.sh's default
   return fs::exists(installed / "node_modules/onnxruntime-node") ? installed.string() : "";
 }
 

@@ -175,12 +175,16 @@ void write_preset_model(const Preset& preset, const fs::path& path) {
   fs::rename(partial, path);
 }
 
+fs::path docent_cache_directory() {
+  // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
+  if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && cache[0] == '/') return fs::path(cache) / "docent";
+  const char* home = std::getenv("HOME");
+  return fs::path(home && *home ? home : "/tmp") / ".cache/docent";
+}
+
 fs::path bench_directory() {
   if (const char* configured = std::getenv("DOCENT_BENCH_DIR"); configured && *configured) return configured;
-  // The XDG spec says a relative XDG_CACHE_HOME is invalid and must be ignored.
-  if (const char* cache = std::getenv("XDG_CACHE_HOME"); cache && cache[0] == '/') return fs::path(cache) / "docent/bench-models";
-  const char* home = std::getenv("HOME");
-  return fs::path(home && *home ? home : "/tmp") / ".cache/docent/bench-models";
+  return docent_cache_directory() / "bench-models";
 }
 
 fs::path model_path(const Preset& preset) { return bench_directory() / (preset.name + ".gguf"); }
