@@ -8,16 +8,12 @@
 #include "docent_run.hpp"
 
 namespace fs = std::filesystem;
+using docent::test::write_file;
 using docent::test::run_cli;
 using docent::test::run_docent;
 using docent::test::shell_quote;
 
 namespace {
-
-void write(const fs::path& path, const std::string& bytes) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
 
 // Bytes that are never NUL, so only the share of undecodable bytes gives them away.
 std::string random_bytes(std::size_t count) {
@@ -43,11 +39,11 @@ using PasswordOptions = Failures;
 }  // namespace
 
 TEST_F(NotText, BinaryDataUnderATextNameIsRejected) {
-  write(docs() / "program.md", docent::test::read_text("/bin/true"));  // an executable: NUL bytes
-  write(docs() / "noise.txt", random_bytes(20000));                    // no NUL, mostly not UTF-8
-  write(docs() / "big-noise.txt", random_bytes(5 << 20));               // large enough to be streamed
+  write_file(docs() / "program.md", docent::test::read_text("/bin/true"));  // an executable: NUL bytes
+  write_file(docs() / "noise.txt", random_bytes(20000));                    // no NUL, mostly not UTF-8
+  write_file(docs() / "big-noise.txt", random_bytes(5 << 20));               // large enough to be streamed
   // A Latin-1 note (é, à, ç as single bytes) is still text.
-  write(docs() / "latin1.txt", "Le caf\xe9 est \xe0 c\xf4t\xe9 de la gare; on y parle fran\xe7" "ais tous les jours.\n");
+  write_file(docs() / "latin1.txt", "Le caf\xe9 est \xe0 c\xf4t\xe9 de la gare; on y parle fran\xe7" "ais tous les jours.\n");
   auto run = docent("--json ingest " + shell_quote(docs().string()));
   EXPECT_EQ(run.exit_code, 3) << run.err;
   for (const char* name : {"program.md", "noise.txt", "big-noise.txt"})
@@ -64,7 +60,7 @@ TEST_F(NotText, BinaryDataUnderATextNameIsRejected) {
 }
 
 TEST_F(Unsupported, AFileOfAnUnsupportedTypeSaysSo) {
-  write(docs() / "table.xyz", "a file docent does not read");
+  write_file(docs() / "table.xyz", "a file docent does not read");
   auto run = docent("--json ingest " + shell_quote((docs() / "table.xyz").string()));
   EXPECT_EQ(run.exit_code, 3) << run.err;
   EXPECT_NE(run.err.find((docs() / "table.xyz").string() + ": unsupported file type '.xyz'"), std::string::npos) << run.err;
@@ -76,8 +72,8 @@ TEST_F(Unsupported, AFileOfAnUnsupportedTypeSaysSo) {
 }
 
 TEST_F(FailedAgain, ReIngestingABatchWithFailedFilesExitsThreeAgain) {
-  write(docs() / "good.md", "A good note about harbours.");
-  write(docs() / "bad.pdf", "%PDF-1.4 this is not really a pdf");
+  write_file(docs() / "good.md", "A good note about harbours.");
+  write_file(docs() / "bad.pdf", "%PDF-1.4 this is not really a pdf");
   ASSERT_EQ(docent("ingest " + shell_quote(docs().string())).exit_code, 3);
   auto again = docent("--json ingest " + shell_quote(docs().string()));
   EXPECT_EQ(again.exit_code, 3) << again.out;
@@ -89,7 +85,7 @@ TEST_F(FailedAgain, ReIngestingABatchWithFailedFilesExitsThreeAgain) {
 }
 
 TEST_F(PasswordOptions, AnUnsetVariableIsNamedAndBothOptionsAreRefused) {
-  write(docs() / "note.md", "A note.");
+  write_file(docs() / "note.md", "A note.");
   const std::string library = shell_quote((scratch.path() / "library").string());
   auto unset = run_cli("--library " + library + " ingest --password-env DOCENT_TEST_NO_SUCH_PASSWORD " +
                            shell_quote(docs().string()),

@@ -9,15 +9,11 @@
 #include "docent_run.hpp"
 
 namespace fs = std::filesystem;
+using docent::test::write_file;
 using docent::test::run_docent;
 using docent::test::shell_quote;
 
 namespace {
-
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
 
 class LibraryFixture : public ::testing::Test {
  protected:
@@ -40,9 +36,9 @@ class LibraryFixture : public ::testing::Test {
   }
 
   void write_notes() {
-    write(docs() / "a.md", "# Alpha\n\nThe alpha note talks about lighthouses.\n");
-    write(docs() / "b.txt", "The bravo note talks about tramways.\n");
-    write(docs() / "sub" / "c.md", "# Charlie\n\nThe charlie note talks about canals.\n");
+    write_file(docs() / "a.md", "# Alpha\n\nThe alpha note talks about lighthouses.\n");
+    write_file(docs() / "b.txt", "The bravo note talks about tramways.\n");
+    write_file(docs() / "sub" / "c.md", "# Charlie\n\nThe charlie note talks about canals.\n");
   }
 
   docent::test::TempDir scratch;
@@ -100,12 +96,12 @@ TEST_F(Sync, AFileDeletedFromAFolderThatIsThereIsDropped) {
 
 TEST_F(Sync, EachFolderKeepsItsOwnFilters) {
   write_notes();
-  write(scratch.path() / "other" / "d.md", "delta");
-  write(scratch.path() / "other" / "e.txt", "echo");
+  write_file(scratch.path() / "other" / "d.md", "delta");
+  write_file(scratch.path() / "other" / "e.txt", "echo");
   ASSERT_EQ(docent("ingest --include '*.md' " + shell_quote(docs().string())).exit_code, 0);
   ASSERT_EQ(docent("ingest --exclude '*.md' " + shell_quote((scratch.path() / "other").string())).exit_code, 0);
-  write(docs() / "new.txt", "a new text file the filter leaves out");
-  write(docs() / "new.md", "a new note the filter takes");
+  write_file(docs() / "new.txt", "a new text file the filter leaves out");
+  write_file(docs() / "new.md", "a new note the filter takes");
 
   auto sync = nlohmann::json::parse(docent("--json sync").out);
   EXPECT_EQ(sync["added"], 1);
@@ -116,7 +112,7 @@ TEST_F(Sync, EachFolderKeepsItsOwnFilters) {
 
 TEST_F(Remove, ARemovedFolderOrFileStaysOutOfSync) {
   write_notes();
-  write(docs() / "sub" / "d.md", "delta");
+  write_file(docs() / "sub" / "d.md", "delta");
   ASSERT_EQ(docent("ingest " + shell_quote(docs().string())).exit_code, 0);
   ASSERT_EQ(docent("remove " + shell_quote((docs() / "sub").string())).exit_code, 0);
   ASSERT_EQ(docent("remove " + shell_quote((docs() / "b.txt").string())).exit_code, 0);
@@ -146,9 +142,9 @@ TEST_F(DocumentIds, AnIdStaysWhenItsFileChangesOrIsReadAgain) {
   write_notes();
   ASSERT_EQ(docent("ingest " + shell_quote(docs().string())).exit_code, 0);
   const auto before = listed();
-  write(docs() / "a.md", "# Alpha\n\nThe alpha note now talks about windmills.\n");
+  write_file(docs() / "a.md", "# Alpha\n\nThe alpha note now talks about windmills.\n");
   ASSERT_EQ(docent("sync").exit_code, 0);
-  write(docs() / "b.txt", "The bravo note now talks about ferries.\n");
+  write_file(docs() / "b.txt", "The bravo note now talks about ferries.\n");
   ASSERT_EQ(docent("ingest " + shell_quote((docs() / "b.txt").string())).exit_code, 0);
   EXPECT_EQ(listed(), before);
   auto search = docent("--json search windmills");
@@ -160,7 +156,7 @@ TEST_F(DocumentIds, AnEncryptedPdfKeepsItsIdWhenItsPasswordIsGiven) {
   DOCENT_REQUIRE_SHARED("data/pdfs/pdfplumber/password-example.pdf");
   fs::create_directories(docs());
   fs::copy_file(docent::test::shared_dir() / "data/pdfs/pdfplumber/password-example.pdf", docs() / "locked.pdf");
-  write(docs() / "a.md", "A note beside it.");
+  write_file(docs() / "a.md", "A note beside it.");
   EXPECT_EQ(docent("ingest " + shell_quote(docs().string())).exit_code, 3);  // needs a password
   const auto before = listed();
   ASSERT_EQ(before.size(), 2u);
@@ -187,7 +183,7 @@ TEST_F(SameFile, ALinkOrHardLinkToAFileIsOneDocument) {
 
 TEST_F(SameFile, ALinkedFolderIsFollowedAndALoopEnds) {
   write_notes();
-  write(scratch.path() / "shelf" / "e.md", "The echo note lives on another shelf.");
+  write_file(scratch.path() / "shelf" / "e.md", "The echo note lives on another shelf.");
   fs::create_directory_symlink(scratch.path() / "shelf", docs() / "shelf");
   fs::create_directory_symlink("..", docs() / "sub" / "up");  // a loop back to docs
   auto ingest = docent("--json ingest " + shell_quote(docs().string()));
@@ -197,8 +193,8 @@ TEST_F(SameFile, ALinkedFolderIsFollowedAndALoopEnds) {
 
 TEST_F(PathBytes, ANameThatIsNotUtf8IsListedAndRemovedAsPrinted) {
   const std::string name = "caf\xe9 notes.md";  // Latin-1 é: not UTF-8
-  write(docs() / name, "The cafe note talks about espresso.");
-  write(docs() / "plain.md", "A plain note.");
+  write_file(docs() / name, "The cafe note talks about espresso.");
+  write_file(docs() / "plain.md", "A plain note.");
   ASSERT_EQ(docent("ingest " + shell_quote(docs().string())).exit_code, 0);
   auto list = docent("--json list");
   ASSERT_EQ(list.exit_code, 0) << list.err;

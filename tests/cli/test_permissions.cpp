@@ -11,15 +11,11 @@
 #include "docent_run.hpp"
 
 namespace fs = std::filesystem;
+using docent::test::write_file;
 using docent::test::DocentRun;
 using docent::test::shell_quote;
 
 namespace {
-
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
 
 class Unprivileged : public ::testing::Test {
  protected:
@@ -71,8 +67,8 @@ using ReadOnlyLibrary = Unprivileged;
 }  // namespace
 
 TEST_F(Permissions, AnUnreadableFileIsNamedAndTheRestIngested) {
-  write(docs() / "open.md", "An open note about harbours.");
-  write(docs() / "secret.md", "A secret note.");
+  write_file(docs() / "open.md", "An open note about harbours.");
+  write_file(docs() / "secret.md", "A secret note.");
   lock(docs() / "secret.md");
   auto run = as_user("ingest " + shell_quote(docs().string()));
   EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
@@ -85,7 +81,7 @@ TEST_F(Permissions, AnUnreadableFileIsNamedAndTheRestIngested) {
 }
 
 TEST_F(Permissions, AnUnreadableFolderIsNamedNotCalledEmpty) {
-  write(docs() / "locked" / "inside.md", "A note in a locked folder.");
+  write_file(docs() / "locked" / "inside.md", "A note in a locked folder.");
   lock(docs() / "locked");
   auto run = as_user("ingest " + shell_quote((docs() / "locked").string()));
   EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
@@ -94,8 +90,8 @@ TEST_F(Permissions, AnUnreadableFolderIsNamedNotCalledEmpty) {
 }
 
 TEST_F(Permissions, AnUnreadableSubfolderIsNamedAndTheRestIngested) {
-  write(docs() / "open.md", "An open note about harbours.");
-  write(docs() / "locked" / "inside.md", "A note in a locked folder.");
+  write_file(docs() / "open.md", "An open note about harbours.");
+  write_file(docs() / "locked" / "inside.md", "A note in a locked folder.");
   lock(docs() / "locked");
   auto run = as_user("--json ingest " + shell_quote(docs().string()));
   EXPECT_EQ(run.exit_code, 3) << run.out << run.err;
@@ -113,8 +109,8 @@ TEST_F(Permissions, AnUnreadableSubfolderIsNamedAndTheRestIngested) {
 }
 
 TEST_F(ReadOnlyLibrary, ListStatusSearchAskAndCheckWorkWithoutWriting) {
-  write(docs() / "lighthouse.md", "# Tarrow Point\n\nThe Tarrow Point lighthouse was first lit in 1861 by the harbour board.\n");
-  write(docs() / "tram.md", "# Trams\n\nThe Brennmoor tramway closed in 1957 after sixty years of service.\n");
+  write_file(docs() / "lighthouse.md", "# Tarrow Point\n\nThe Tarrow Point lighthouse was first lit in 1861 by the harbour board.\n");
+  write_file(docs() / "tram.md", "# Trams\n\nThe Brennmoor tramway closed in 1957 after sixty years of service.\n");
   ASSERT_EQ(as_owner("ingest " + shell_quote(docs().string())).exit_code, 0);
   // Shared read-only: folder 0555, database 0444 (a read-only mount behaves the same to docent).
   fs::permissions(library() / "library.sqlite3", fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);

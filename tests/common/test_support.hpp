@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace docent::test {
@@ -17,6 +18,12 @@ inline std::filesystem::path source_dir() { return DOCENT_SOURCE_DIR; }
 inline std::filesystem::path docent_binary() {
   if (const char* env = std::getenv("DOCENT_TEST_BINARY")) return env;
   return DOCENT_BINARY;
+}
+
+// Writes `bytes` to `path` (replacing it), creating its folders first.
+inline void write_file(const std::filesystem::path& path, const std::string& bytes) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
 // A fresh private folder under the system temp dir, removed when the object dies.

@@ -25,9 +25,10 @@ inline nlohmann::json read_golden(const std::string& name) {
   return nlohmann::json::parse(in);
 }
 
-inline std::vector<DecoderCase> decoder_cases(const std::string& name) {
+// The cases of a golden file in the reference-dump format (prompt, tokens, prompt_top, greedy).
+inline std::vector<DecoderCase> decoder_cases_of(const nlohmann::json& golden) {
   std::vector<DecoderCase> cases;
-  for (const auto& entry : read_golden(name)) {
+  for (const auto& entry : golden) {
     DecoderCase c;
     c.prompt = entry.at("prompt").get<std::string>();
     c.tokens = entry.at("tokens").get<std::vector<std::int32_t>>();
@@ -41,6 +42,8 @@ inline std::vector<DecoderCase> decoder_cases(const std::string& name) {
   }
   return cases;
 }
+
+inline std::vector<DecoderCase> decoder_cases(const std::string& name) { return decoder_cases_of(read_golden(name)); }
 
 // Whether the reference's best token leads the runner-up by more than `relative` of its value.
 inline bool clear_margin(const std::vector<std::pair<std::int32_t, float>>& top, double relative) {

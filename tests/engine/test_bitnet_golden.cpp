@@ -91,22 +91,7 @@ TEST(BitnetGolden, FixturesAreTheFilesTheReferenceRead) {
   }
 }
 
-std::vector<test::DecoderCase> cases(const std::string& name) {
-  std::vector<test::DecoderCase> result;
-  for (const auto& entry : golden(name)) {
-    test::DecoderCase c;
-    c.prompt = entry.at("prompt").get<std::string>();
-    c.tokens = entry.at("tokens").get<std::vector<std::int32_t>>();
-    for (const auto& position : entry.at("prompt_top")) {
-      std::vector<std::pair<std::int32_t, float>> row;
-      for (const auto& pair : position) row.emplace_back(pair.at(0).get<std::int32_t>(), pair.at(1).get<float>());
-      c.top.push_back(std::move(row));
-    }
-    c.greedy = entry.at("greedy").get<std::vector<std::int32_t>>();
-    result.push_back(std::move(c));
-  }
-  return result;
-}
+std::vector<test::DecoderCase> cases(const std::string& name) { return test::decoder_cases_of(golden(name)); }
 
 // Max |our logit - reference logit| over the reference's top 8 of every prompt position, and
 // whether our top token agrees wherever the reference's margin is clear.

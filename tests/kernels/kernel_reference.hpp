@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "bitnet/bit_linear.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/packed_matrix.hpp"
 #include "matmul.hpp"
@@ -16,16 +17,20 @@
 namespace docent::engine::kernels::kernel_tests {
 
 // Runs `weight` through the packed kernel of `set` and compares every output with the dequantized
-// row dotted in double precision with the reference-rounded activations. Returns the worst error
+// row dotted in double precision with the reference-rounded activations (the weight type's
+// blocks, or one int8 scale per token as BitNet's BitLinear has it). Returns the worst error
 // relative to the sum of |w * x| of that output (the natural scale of float rounding).
 inline double worst_kernel_error(const TensorView& weight, const std::vector<float>& input, std::int64_t tokens,
-                                 const KernelSet& set) {
+                                 const KernelSet& set, Int8Scale scale = Int8Scale::per_block) {
   const std::int64_t rows = weight.row_count(), columns = weight.row_length();
   PackedMatrix packed(weight);
   std::vector<float> output(static_cast<std::size_t>(tokens * rows), NAN);
-  packed_linear(packed, input.data(), tokens, output.data(), set);
+  packed_linear(packed, input.data(), tokens, output.data(), set, scale);
   std::vector<float> weight_row(static_cast<std::size_t>(columns)), rounded(input);
-  for (std::int64_t t = 0; t < tokens; ++t) round_activations(weight.type, rounded.data() + t * columns, columns);
+  if (scale == Int8Scale::per_row)
+    round_trip_int8_rows(rounded.data(), tokens, columns);
+  else
+    for (std::int64_t t = 0; t < tokens; ++t) round_activations(weight.type, rounded.data() + t * columns, columns);
   double worst = 0;
   for (std::int64_t r = 0; r < rows; ++r) {
     dequantize_row(weight.type, weight.row(r), weight_row.data(), columns);

@@ -9,7 +9,6 @@
 #include <random>
 #include <vector>
 
-#include "bitnet/bit_linear.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/packed_matrix.hpp"
 #include "quant/dequantize.hpp"
@@ -53,33 +52,6 @@ std::vector<float> random_input(std::int64_t count, std::mt19937& random) {
   return input;
 }
 
-// As worst_kernel_error, with BitNet's per-token scaling on both sides.
-double worst_per_token_error(const TensorView& weight, const std::vector<float>& input, std::int64_t tokens, const KernelSet& set) {
-  const std::int64_t rows = weight.row_count(), columns = weight.row_length();
-  PackedMatrix packed(weight);
-  std::vector<float> output(static_cast<std::size_t>(tokens * rows), NAN);
-  packed_linear(packed, input.data(), tokens, output.data(), set, Int8Scale::per_row);
-  std::vector<float> rounded(input), weight_row(static_cast<std::size_t>(columns));
-  round_trip_int8_rows(rounded.data(), tokens, columns);
-  double worst = 0;
-  for (std::int64_t r = 0; r < rows; ++r) {
-    dequantize_row(weight.type, weight.row(r), weight_row.data(), columns);
-    for (std::int64_t t = 0; t < tokens; ++t) {
-      double exact = 0, magnitude = 0;
-      for (std::int64_t k = 0; k < columns; ++k) {
-        const double product = static_cast<double>(weight_row[static_cast<std::size_t>(k)]) * rounded[static_cast<std::size_t>(t * columns + k)];
-        exact += product;
-        magnitude += std::fabs(product);
-      }
-      const double got = output[static_cast<std::size_t>(t * rows + r)];
-      EXPECT_TRUE(std::isfinite(got)) << "row " << r << " token " << t;
-      if (magnitude > 0) worst = std::max(worst, std::fabs(got - exact) / magnitude);
-      else EXPECT_EQ(got, 0.0) << "row " << r << " token " << t;
-    }
-  }
-  return worst;
-}
-
 const TensorType kTernaryTypes[] = {TensorType::tq1_0, TensorType::tq2_0, TensorType::i2_s_rows};
 
 }  // namespace
@@ -97,7 +69,7 @@ TEST(TernaryKernels, MatchScalarReferenceOnRandomRowsAndShapes) {
           SCOPED_TRACE(std::string(set->name) + " " + std::string(type_name(static_cast<std::uint32_t>(type))) + " " +
                        std::to_string(rows) + "x" + std::to_string(columns) + " tokens " + std::to_string(tokens));
           EXPECT_LT(kernel_tests::worst_kernel_error(m.view, input, tokens, *set), 1e-5);
-          EXPECT_LT(worst_per_token_error(m.view, input, tokens, *set), 1e-5);
+          EXPECT_LT(kernel_tests::worst_kernel_error(m.view, input, tokens, *set, Int8Scale::per_row), 1e-5);
         }
 }
 

@@ -4,27 +4,20 @@
 #include "docent/retrieval.hpp"
 #include "test_support.hpp"
 
-namespace fs = std::filesystem;
-
-namespace {
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
-}  // namespace
+using docent::test::write_file;
 
 // A hand-made dataset whose metrics can be worked out on paper.
 TEST(Beir, MetricsOnATinyDataset) {
   docent::test::TempDir dir;
-  write(dir.path() / "corpus.jsonl",
+  write_file(dir.path() / "corpus.jsonl",
         R"({"_id": "d1", "title": "Volcanoes", "text": "Basalt lava flows from shield volcanoes."})" "\n"
         R"({"_id": "d2", "title": "Glaciers", "text": "Glaciers carve valleys over millennia."})" "\n"
         R"({"_id": "d3", "title": "Rivers", "text": "Rivers deposit silt in deltas."})" "\n");
-  write(dir.path() / "queries.jsonl",
+  write_file(dir.path() / "queries.jsonl",
         R"({"_id": "q1", "text": "shield volcano lava"})" "\n"
         R"({"_id": "q2", "text": "glacier valleys"})" "\n"
         R"({"_id": "q3", "text": "unjudged query"})" "\n");
-  write(dir.path() / "qrels" / "test.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\nq2\td3\t1\n");
+  write_file(dir.path() / "qrels" / "test.tsv", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t1\nq2\td3\t1\n");
   auto report = docent::retrieval::evaluate_beir(dir.path(), {});
   EXPECT_EQ(report.documents, 3u);
   EXPECT_EQ(report.queries, 2u);  // only judged queries count

@@ -6,14 +6,10 @@
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
+using docent::test::write_file;
 using namespace docent;
 
 namespace {
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::trunc) << text;
-}
-
 std::string paragraph(const std::string& topic, int sentences) {
   std::string text;
   for (int i = 0; i < sentences; ++i)
@@ -29,8 +25,8 @@ class Pipeline : public ::testing::Test {
 };
 
 TEST_F(Pipeline, IngestSearchAndSkipUnchanged) {
-  write(docs.path() / "owls.md", "# Owls\n\n" + paragraph("owl", 40));
-  write(docs.path() / "bees.txt", paragraph("bee", 5));
+  write_file(docs.path() / "owls.md", "# Owls\n\n" + paragraph("owl", 40));
+  write_file(docs.path() / "bees.txt", paragraph("bee", 5));
   auto first = retrieval::ingest_paths(library, {docs.path()}, {});
   EXPECT_EQ(first.added, 2u);
   EXPECT_EQ(first.failed, 0u);
@@ -55,9 +51,9 @@ TEST_F(Pipeline, IngestSearchAndSkipUnchanged) {
 
 TEST_F(Pipeline, ChangedFileReplacesItsChunks) {
   auto file = docs.path() / "plan.md";
-  write(file, "The zeppelin departs at noon.");
+  write_file(file, "The zeppelin departs at noon.");
   retrieval::ingest_paths(library, {file}, {});
-  write(file, "The submarine departs at dawn.");
+  write_file(file, "The submarine departs at dawn.");
   auto summary = retrieval::ingest_paths(library, {file}, {});
   EXPECT_EQ(summary.updated, 1u);
   EXPECT_TRUE(retrieval::keyword_search(library, {"zeppelin", 5}).empty());
@@ -66,12 +62,12 @@ TEST_F(Pipeline, ChangedFileReplacesItsChunks) {
 }
 
 TEST_F(Pipeline, SyncFindsNewChangedAndDeletedFiles) {
-  write(docs.path() / "a.md", "alpha text");
-  write(docs.path() / "b.md", "bravo text");
+  write_file(docs.path() / "a.md", "alpha text");
+  write_file(docs.path() / "b.md", "bravo text");
   retrieval::ingest_paths(library, {docs.path()}, {});
   fs::remove(docs.path() / "a.md");
-  write(docs.path() / "b.md", "bravo changed text");
-  write(docs.path() / "c.md", "charlie text");
+  write_file(docs.path() / "b.md", "bravo changed text");
+  write_file(docs.path() / "c.md", "charlie text");
   auto summary = retrieval::sync_library(library, {}, {});  // roots remembered from ingest
   EXPECT_EQ(summary.removed, 1u);
   EXPECT_EQ(summary.updated, 1u);
@@ -81,8 +77,8 @@ TEST_F(Pipeline, SyncFindsNewChangedAndDeletedFiles) {
 }
 
 TEST_F(Pipeline, OneBadFileDoesNotStopTheBatch) {
-  write(docs.path() / "good.md", "a perfectly good note about lighthouses");
-  write(docs.path() / "bad.pdf", "%PDF-1.4 this is not really a pdf");
+  write_file(docs.path() / "good.md", "a perfectly good note about lighthouses");
+  write_file(docs.path() / "bad.pdf", "%PDF-1.4 this is not really a pdf");
   auto summary = retrieval::ingest_paths(library, {docs.path()}, {});
   EXPECT_EQ(summary.added, 1u);
   EXPECT_EQ(summary.failed, 1u);
@@ -94,7 +90,7 @@ TEST_F(Pipeline, OneBadFileDoesNotStopTheBatch) {
 }
 
 TEST_F(Pipeline, CancelStopsBetweenFilesAndKeepsWhatWasDone) {
-  for (int i = 0; i < 5; ++i) write(docs.path() / ("n" + std::to_string(i) + ".md"), "note " + std::to_string(i));
+  for (int i = 0; i < 5; ++i) write_file(docs.path() / ("n" + std::to_string(i) + ".md"), "note " + std::to_string(i));
   std::atomic<bool> cancel{false};
   retrieval::IngestOptions options;
   options.cancel = &cancel;

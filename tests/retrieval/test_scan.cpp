@@ -4,6 +4,7 @@
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
+using docent::test::write_file;
 using docent::retrieval::glob_match;
 
 TEST(Glob, StarStaysWithinAFolder) {
@@ -26,21 +27,14 @@ TEST(Glob, QuestionMarkAndClasses) {
   EXPECT_FALSE(glob_match("[!a-c]*.txt", "b.txt"));
 }
 
-namespace {
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
-}  // namespace
-
 TEST(Scan, RecursesFiltersAndSkipsHiddenFolders) {
   docent::test::TempDir dir;
   const auto& root = dir.path();
-  write(root / "a.md", "# A\n");
-  write(root / "notes" / "b.txt", "b");
-  write(root / "notes" / "drafts" / "c.md", "c");
-  write(root / ".git" / "d.md", "d");
-  write(root / "image.png", "not a document");
+  write_file(root / "a.md", "# A\n");
+  write_file(root / "notes" / "b.txt", "b");
+  write_file(root / "notes" / "drafts" / "c.md", "c");
+  write_file(root / ".git" / "d.md", "d");
+  write_file(root / "image.png", "not a document");
 
   auto all = docent::retrieval::scan_paths({root}, {});
   ASSERT_EQ(all.files.size(), 3u);
@@ -56,7 +50,7 @@ TEST(Scan, RecursesFiltersAndSkipsHiddenFolders) {
 
 TEST(Scan, ReportsMissingAndUnsupported) {
   docent::test::TempDir dir;
-  write(dir.path() / "x.png", "png");
+  write_file(dir.path() / "x.png", "png");
   auto result = docent::retrieval::scan_paths({dir.path() / "nope", dir.path() / "x.png"}, {});
   EXPECT_TRUE(result.files.empty());
   ASSERT_EQ(result.problems.size(), 2u);
@@ -70,9 +64,9 @@ TEST(Scan, ReportsMissingAndUnsupported) {
 TEST(Scan, AnExcludedFolderIsNotEnteredAndARemovedOneIsSkipped) {
   docent::test::TempDir dir;
   const auto& root = dir.path();
-  write(root / "a.md", "a");
-  write(root / "drafts" / "b.md", "b");
-  write(root / "gone" / "c.md", "c");
+  write_file(root / "a.md", "a");
+  write_file(root / "drafts" / "b.md", "b");
+  write_file(root / "gone" / "c.md", "c");
   docent::retrieval::ScanRoot scan{root, {}};
   scan.filters.exclude_globs = {"drafts"};
   auto result = docent::retrieval::scan_paths({scan}, {root / "gone"});
