@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "docent/utf8.hpp"
 #include "generation_flags.hpp"
 #include "output.hpp"
 
@@ -26,8 +27,7 @@ std::string excerpt(const std::string& text, std::size_t limit) {
   if (flat.size() <= limit) return flat;
   std::size_t cut = flat.rfind(' ', limit);
   if (cut == std::string::npos || cut < limit / 2) {
-    cut = limit;
-    while (cut > 0 && (static_cast<unsigned char>(flat[cut]) & 0xC0) == 0x80) --cut;
+    cut = utf8::boundary_before(flat, limit);
   }
   return flat.substr(0, cut) + "…";
 }

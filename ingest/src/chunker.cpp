@@ -52,11 +52,6 @@ struct Unit {
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
-std::size_t utf8_boundary_at_or_before(std::string_view text, std::size_t pos) {
-  while (pos > 0 && pos < text.size() && utf8::is_continuation(static_cast<unsigned char>(text[pos]))) --pos;
-  return pos;
-}
-
 class Packer {
  public:
   Packer(std::string_view joined, std::vector<std::size_t> page_starts, const std::vector<Page>& pages,
@@ -127,7 +122,7 @@ class Packer {
       std::size_t length = end - start;
       std::size_t tokens = tokens_of(start, start + length);
       while (tokens > target_ && length > 1) {
-        const std::size_t shorter = utf8_boundary_at_or_before(joined_, start + length / 2) - start;
+        const std::size_t shorter = utf8::boundary_before(joined_, start + length / 2) - start;
         length = shorter > 0 ? shorter : 1;
         tokens = tokens_of(start, start + length);
       }
@@ -234,7 +229,7 @@ class Packer {
     std::size_t space = middle;
     while (space > start && !is_space(joined_[space])) --space;
     if (space > start) middle = space;
-    middle = utf8_boundary_at_or_before(joined_, middle);
+    middle = utf8::boundary_before(joined_, middle);
     if (middle <= start) middle = start + 1;
     std::size_t left_end = middle;
     while (left_end > start && is_space(joined_[left_end - 1])) --left_end;

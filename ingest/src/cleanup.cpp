@@ -49,12 +49,7 @@ char32_t code_point_before(std::string_view text, std::size_t end, std::size_t& 
     start = 0;
     return 0;
   }
-  std::size_t begin = end - 1;
-  int steps = 0;
-  while (begin > 0 && steps < 3 && utf8::is_continuation(static_cast<unsigned char>(text[begin]))) {
-    --begin;
-    ++steps;
-  }
+  const std::size_t begin = utf8::boundary_before(text, end - 1);
   std::size_t pos = begin;
   const char32_t cp = utf8::decode(text, pos);
   if (pos != end) {  // not a complete character ending at `end`
