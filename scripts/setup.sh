@@ -53,9 +53,19 @@ PACKAGES=(
   npm
 )
 
+# A Node.js installed another way counts: NodeSource's nodejs bundles npm and conflicts with
+# Debian's npm package, so asking apt for npm there fails.
+provided_otherwise() {
+  case "$1" in
+    nodejs) command -v node >/dev/null ;;
+    npm) command -v npm >/dev/null ;;
+    *) return 1 ;;
+  esac
+}
 missing=()
 for package in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || provided_otherwise "$package" ||
+    missing+=("$package")
 done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
