@@ -67,7 +67,8 @@ std::int64_t block_elements(TensorType type) { return type == TensorType::q4_k ?
 
 std::vector<std::pair<std::string, std::int64_t>> written_types(const std::filesystem::path& output) {
   std::map<std::string, std::int64_t> counts;
-  for (const auto& tensor : GgufFile::open(output)->tensors()) ++counts[std::string(type_name(tensor.type))];
+  const auto file = GgufFile::open(output);  // held: a range-for over open(...)->tensors() would outlive it
+  for (const auto& tensor : file->tensors()) ++counts[std::string(type_name(tensor.type))];
   return {counts.begin(), counts.end()};
 }
 
