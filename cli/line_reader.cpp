@@ -79,7 +79,8 @@ LineReader::LineReader(bool editing, std::string prompt) : state_(std::make_uniq
   el_set(editor, EL_SIGNAL, 1);
   el_set(editor, EL_PROMPT, prompt_of);
   el_set(editor, EL_SETTY, "-d", "-isig", nullptr);
-  el_set(editor, EL_ADDFN, "docent-interrupt", "Clear the line; on an empty line twice: quit", on_interrupt_key);
+  // The wide form keeps our static strings; the narrow one duplicates them and never frees the copies.
+  el_wset(editor, EL_ADDFN, L"docent-interrupt", L"Clear the line; on an empty line twice: quit", on_interrupt_key);
   el_set(editor, EL_BIND, "^C", "docent-interrupt", nullptr);
   // Home, End, Delete and Ctrl-arrows as the common terminals send them, whatever TERM says.
   for (const char* key : {"\033[1~", "\033[7~", "\033[H", "\033OH"}) el_set(editor, EL_BIND, key, "ed-move-to-beg", nullptr);
